@@ -158,3 +158,34 @@ func (s *Store) CountPlaces(ctx context.Context) (map[org.Level]int, error) {
 	}
 	return out, rows.Err()
 }
+
+// PlacesVersion changes whenever a place is added or its outline replaced, so caches of the tree
+// (the spatial index) know when to reload.
+func (s *Store) PlacesVersion(ctx context.Context) (string, error) {
+	var n, latest int64
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(updated_at), 0) FROM places`).Scan(&n, &latest); err != nil {
+		return "", fmt.Errorf("places version: %w", err)
+	}
+	return fmt.Sprintf("%d-%d", n, latest), nil
+}
+
+// GridsAndAncestors returns every place, with outlines only for grids (the rest are not needed to
+// locate a point and would only cost memory).
+func (s *Store) GridsAndAncestors(ctx context.Context) ([]org.Place, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT code, name, level, COALESCE(parent_code, ''),
+		CASE WHEN level = 'grid' THEN COALESCE(boundary, '') ELSE '' END, COALESCE(center_lng, 0), COALESCE(center_lat, 0)
+		FROM places ORDER BY code`)
+	if err != nil {
+		return nil, fmt.Errorf("load grids: %w", err)
+	}
+	defer rows.Close()
+	var out []org.Place
+	for rows.Next() {
+		p, err := scanPlace(rows)
+		if err != nil {
+			return nil, fmt.Errorf("load grids: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}

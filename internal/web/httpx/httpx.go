@@ -6,7 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net"
 	"net/http"
+	"time"
 
 	"github.com/cityline/cityline/internal/access"
 )
@@ -54,4 +56,36 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 // WriteError writes an API error.
 func WriteError(w http.ResponseWriter, status int, field, msg string) {
 	WriteJSON(w, status, Error{Error: msg, Field: field})
+}
+
+// SessionCookie is the name of the browser session cookie.
+const SessionCookie = "cityline_session"
+
+// CSRFHeader and CSRFField carry a browser session's CSRF token on unsafe requests (htmx sends the
+// header; plain forms the field).
+const (
+	CSRFHeader = "X-CSRF-Token"
+	CSRFField  = "csrf_token"
+)
+
+// SetSessionCookie stores the session token in an HttpOnly, SameSite=Lax cookie; secure marks it
+// HTTPS-only (on behind TLS or a TLS-terminating proxy).
+func SetSessionCookie(w http.ResponseWriter, token string, expires time.Time, secure bool) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", Expires: expires,
+		HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
+}
+
+// ClearSessionCookie removes the session cookie.
+func ClearSessionCookie(w http.ResponseWriter, secure bool) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
+}
+
+// ClientAddr is the request's remote address without the port, for audit and throttling.
+func ClientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

@@ -1,0 +1,93 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cityline/cityline/internal/audit"
+)
+
+// Session is a stored sign-in, for a browser cookie or an API bearer token. Only the SHA-256 of its
+// secret is kept, so a copy of the database does not let anyone sign in.
+type Session struct {
+	TokenHash  string
+	UserID     string
+	Kind       string // "web" or "api"
+	CSRF       string // web sessions only
+	RemoteAddr string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	RevokedAt  time.Time // zero while the session has not been ended
+}
+
+// CreateSession stores a new session and records the sign-in in the audit log. In the same transaction
+// it forgets the failed-login counters named by clearKeys, since a successful sign-in ends a run of
+// failures.
+func (s *Store) CreateSession(ctx context.Context, who audit.Who, sess Session, clearKeys ...string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, kind, csrf_token, remote_addr, created_at, expires_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			sess.TokenHash, sess.UserID, sess.Kind, sess.CSRF, sess.RemoteAddr, sess.CreatedAt.UnixMilli(), sess.ExpiresAt.UnixMilli()); err != nil {
+			return fmt.Errorf("create session: %w", err)
+		}
+		for _, key := range clearKeys {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM login_throttle WHERE throttle_key = $1`, key); err != nil {
+				return fmt.Errorf("clear login failures: %w", err)
+			}
+		}
+		return s.appendAudit(ctx, tx, who, audit.Change{Action: "auth.login", ObjectType: "user", ObjectID: sess.UserID,
+			Detail: map[string]any{"kind": sess.Kind}})
+	})
+}
+
+// Session returns the session whose secret hashes to tokenHash, whether or not it is still live:
+// the caller decides, with its own clock, whether it has expired.
+func (s *Store) Session(ctx context.Context, tokenHash string) (Session, error) {
+	sess := Session{TokenHash: tokenHash}
+	var created, expires int64
+	var revoked sql.NullInt64
+	err := s.r.QueryRowContext(ctx, `SELECT user_id, kind, csrf_token, remote_addr, created_at, expires_at, revoked_at
+		FROM sessions WHERE token_hash = $1`, tokenHash).
+		Scan(&sess.UserID, &sess.Kind, &sess.CSRF, &sess.RemoteAddr, &created, &expires, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sess, fmt.Errorf("session: %w", ErrNotFound)
+	}
+	if err != nil {
+		return sess, fmt.Errorf("session: %w", err)
+	}
+	sess.CreatedAt, sess.ExpiresAt, sess.RevokedAt = time.UnixMilli(created).UTC(), time.UnixMilli(expires).UTC(), millisTime(revoked)
+	return sess, nil
+}
+
+// RevokeSession ends a session (sign-out). Ending one that was already ended changes nothing.
+func (s *Store) RevokeSession(ctx context.Context, who audit.Who, tokenHash string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var userID string
+		var revoked sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT user_id, revoked_at FROM sessions WHERE token_hash = $1`, tokenHash).Scan(&userID, &revoked)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("session: %w", ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("session: %w", err)
+		}
+		if revoked.Valid {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = $2 WHERE token_hash = $1`, tokenHash, s.nowMillis()); err != nil {
+			return fmt.Errorf("revoke session: %w", err)
+		}
+		return s.appendAudit(ctx, tx, who, audit.Change{Action: "auth.logout", ObjectType: "user", ObjectID: userID})
+	})
+}
+
+// millisTime turns a nullable millisecond column into a time, zero for NULL.
+func millisTime(ms sql.NullInt64) time.Time {
+	if !ms.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms.Int64).UTC()
+}
