@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 
@@ -39,6 +40,9 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Building and seeding the city is a one-off burst (geometry, password hashes); hand that memory
+	// back now rather than keep it resident for the whole life of the server.
+	debug.FreeOSMemory()
 	return serve(ctx, st, sf, out, func(url string) {
 		printLogins(out, url, logins, *adminPassword, *demoPassword, key)
 	})

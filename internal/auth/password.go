@@ -27,11 +27,12 @@ type params struct {
 	threads   uint8
 }
 
-// defaultParams are the costs of new hashes. RFC 9106's second recommendation (64 MiB, t=3, p=4)
-// took 94 ms a hash on this project's 2-core reference server, so two sign-ins at once came close
-// to 200 ms. 64 MiB with two passes and two lanes (one per core) took 57 ms: the same memory cost,
-// which is what makes GPU guessing expensive, with room left for a few concurrent sign-ins.
-var defaultParams = params{memoryKiB: 64 * 1024, time: 2, threads: 2}
+// defaultParams are the costs of new hashes: OWASP's first argon2id configuration (19 MiB, two
+// passes, one lane). Each sign-in holds its memory cost for the length of the hash, and a hotline
+// signs in a whole shift at once on a 2-core server that must idle under 60 MB; 64 MiB a hash made a
+// burst of sign-ins cost hundreds of megabytes. Stored hashes carry their costs, so these can be
+// raised later without breaking old hashes.
+var defaultParams = params{memoryKiB: 19 * 1024, time: 2, threads: 1}
 
 const (
 	saltLen = 16

@@ -15,7 +15,7 @@ func TestHashPasswordRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(h, "$argon2id$v=19$m=65536,t=2,p=2$") {
+	if !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") {
 		t.Errorf("hash %q is not a PHC argon2id string with the default costs", h)
 	}
 	if ok, err := auth.VerifyPassword(h, "correct horse battery"); !ok || err != nil {
@@ -85,10 +85,10 @@ func TestVerifyRejectsMalformedHashes(t *testing.T) {
 		"$argon2id$v=19$m=65536,t=x,p=2$" + salt + "$" + key,
 		"$argon2id$v=19$m=4294967295,t=2,p=2$" + salt + "$" + key,
 		"$argon2id$v=19$m=65536,t=2,p=300$" + salt + "$" + key,
-		"$argon2id$v=19$m=65536,t=2,p=2$" + salt + "==$" + key,
-		"$argon2id$v=19$m=65536,t=2,p=2$c2FsdA$" + key,
-		"$argon2id$v=19$m=65536,t=2,p=2$" + salt + "$",
-		"$argon2id$v=19$m=65536,t=2,p=2$" + salt + "$" + key + "$extra",
+		"$argon2id$v=19$m=19456,t=2,p=1$" + salt + "==$" + key,
+		"$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$" + key,
+		"$argon2id$v=19$m=19456,t=2,p=1$" + salt + "$",
+		"$argon2id$v=19$m=19456,t=2,p=1$" + salt + "$" + key + "$extra",
 	} {
 		if ok, err := auth.VerifyPassword(bad, "whatever1"); ok || err == nil {
 			t.Errorf("VerifyPassword(%q) = %v, %v; want an error", bad, ok, err)
