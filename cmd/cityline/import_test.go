@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -29,13 +28,6 @@ func collection(t *testing.T, dir, name string, features ...[3]string) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	code = run(context.Background(), args, &out, &errOut)
-	return code, out.String(), errOut.String()
 }
 
 // placeCount counts the stored places by opening the database the command wrote to.
@@ -66,10 +58,10 @@ func TestImportGeo(t *testing.T) {
 		[3]string{"150303", "海南区", square(106.8, 39.5, 106.9, 39.7)})
 
 	// Flags come after the file here, before it below.
-	if code, out, errOut := runCLI(t, "import", "geo", city, "--level", "city", "--db", db); code != 0 || out != "imported 1 city places\n" {
+	if code, out, errOut := cli(t, "import", "geo", city, "--level", "city", "--db", db); code != 0 || out != "imported 1 city places\n" {
 		t.Fatalf("city import: exit %d, out %q, err %q", code, out, errOut)
 	}
-	if code, out, errOut := runCLI(t, "import", "geo", "--level", "district", "--db", db, districts); code != 0 || out != "imported 2 district places\n" {
+	if code, out, errOut := cli(t, "import", "geo", "--level", "district", "--db", db, districts); code != 0 || out != "imported 2 district places\n" {
 		t.Fatalf("district import: exit %d, out %q, err %q", code, out, errOut)
 	}
 	if n := placeCount(t, db); n != 3 {
@@ -81,7 +73,7 @@ func TestImportGeo(t *testing.T) {
 		[3]string{"150302001", "凤凰岭街道", square(106.7, 39.5, 106.8, 39.7)},
 		[3]string{"150302002", "", square(106.75, 39.5, 106.8, 39.6)},
 		[3]string{"150309001", "无主街道", square(106.8, 39.5, 106.9, 39.7)})
-	code, out, errOut := runCLI(t, "import", "geo", streets, "--level=street", "--db="+db)
+	code, out, errOut := cli(t, "import", "geo", streets, "--level=street", "--db="+db)
 	if code == 0 || out != "" {
 		t.Fatalf("bad street import: exit %d, out %q; want a failure and no output", code, out)
 	}
@@ -99,7 +91,7 @@ func TestImportGeo(t *testing.T) {
 	}
 
 	// Districts again: their codes are stored already.
-	if code, _, errOut := runCLI(t, "import", "geo", districts, "--level", "district", "--db", db); code == 0 || !strings.Contains(errOut, "code 150302 is already stored") {
+	if code, _, errOut := cli(t, "import", "geo", districts, "--level", "district", "--db", db); code == 0 || !strings.Contains(errOut, "code 150302 is already stored") {
 		t.Errorf("repeated import: exit %d, err %q; want a refusal naming the stored code", code, errOut)
 	}
 
@@ -107,7 +99,7 @@ func TestImportGeo(t *testing.T) {
 	redrawn := collection(t, dir, "redrawn.geojson",
 		[3]string{"150302", "海勃湾区", square(106.7, 39.6, 106.9, 39.7)},
 		[3]string{"150303", "海南区", square(106.7, 39.5, 106.9, 39.6)})
-	if code, out, errOut := runCLI(t, "import", "geo", redrawn, "--level", "district", "--replace-boundaries", "--db", db); code != 0 || out != "imported 2 district places (outlines replaced)\n" {
+	if code, out, errOut := cli(t, "import", "geo", redrawn, "--level", "district", "--replace-boundaries", "--db", db); code != 0 || out != "imported 2 district places (outlines replaced)\n" {
 		t.Fatalf("boundary replacement: exit %d, out %q, err %q", code, out, errOut)
 	}
 	st, err := store.Open(context.Background(), db)
@@ -144,17 +136,17 @@ func TestImportGeoUsage(t *testing.T) {
 		{[]string{"import", "geo", filepath.Join(dir, "missing.geojson"), "--level", "city", "--db", db}, "no such file"},
 	}
 	for _, c := range cases {
-		if code, _, errOut := runCLI(t, c.args...); code == 0 || !strings.Contains(errOut, c.want) {
+		if code, _, errOut := cli(t, c.args...); code == 0 || !strings.Contains(errOut, c.want) {
 			t.Errorf("%v: exit %d, err %q; want a failure saying %q", c.args, code, errOut, c.want)
 		}
 	}
-	if code, out, _ := runCLI(t, "import", "geo", "--help"); code != 0 || !strings.Contains(out, "--replace-boundaries") {
+	if code, out, _ := cli(t, "import", "geo", "--help"); code != 0 || !strings.Contains(out, "--replace-boundaries") {
 		t.Errorf("--help: exit %d, out %q; want the flags and exit 0", code, out)
 	}
 	// "--" ends the flags: a file named like a flag can still be imported.
 	collection(t, dir, "--level", [3]string{"150300", "乌海市", square(106.7, 39.5, 106.9, 39.7)})
 	t.Chdir(dir)
-	if code, out, errOut := runCLI(t, "import", "geo", "--level", "city", "--db", db, "--", "--level"); code != 0 || out != "imported 1 city places\n" {
+	if code, out, errOut := cli(t, "import", "geo", "--level", "city", "--db", db, "--", "--level"); code != 0 || out != "imported 1 city places\n" {
 		t.Errorf("file after --: exit %d, out %q, err %q", code, out, errOut)
 	}
 }

@@ -171,17 +171,14 @@ func runMigrate(ctx context.Context, args []string, out io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, *db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	v, err := st.SchemaVersion(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "schema version %d\n", v)
-	return nil
+	return withStore(ctx, *db, func(st *store.Store) error {
+		v, err := st.SchemaVersion(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "schema version %d\n", v)
+		return nil
+	})
 }
 
 func runAudit(ctx context.Context, args []string, out io.Writer) error {
@@ -193,18 +190,15 @@ func runAudit(ctx context.Context, args []string, out io.Writer) error {
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, *db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	n, broken, err := st.VerifyAudit(ctx)
-	if err != nil {
-		return err
-	}
-	if broken != nil {
-		return fmt.Errorf("%d entries intact before it; %w", n, broken)
-	}
-	fmt.Fprintf(out, "audit chain intact: %d entries\n", n)
-	return nil
+	return withStore(ctx, *db, func(st *store.Store) error {
+		n, broken, err := st.VerifyAudit(ctx)
+		if err != nil {
+			return err
+		}
+		if broken != nil {
+			return fmt.Errorf("%d entries intact before it; %w", n, broken)
+		}
+		fmt.Fprintf(out, "audit chain intact: %d entries\n", n)
+		return nil
+	})
 }

@@ -32,12 +32,9 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, *db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	return serve(ctx, st, sf, out, nil)
+	return withStore(ctx, *db, func(st *store.Store) error {
+		return serve(ctx, st, sf, out, nil)
+	})
 }
 
 // serve runs the HTTP server on an open store until ctx ends. announce, if given, prints extra lines

@@ -56,13 +56,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, who audit.Who, k APIKey, keyHa
 // APIKeyByHash finds the key whose SHA-256 is keyHash, revoked or not.
 func (s *Store) APIKeyByHash(ctx context.Context, keyHash string) (APIKey, error) {
 	k, err := scanAPIKey(s.r.QueryRowContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE key_hash = $1`, keyHash))
-	if errors.Is(err, sql.ErrNoRows) {
-		return k, fmt.Errorf("api key: %w", ErrNotFound)
-	}
-	if err != nil {
-		return k, fmt.Errorf("api key: %w", err)
-	}
-	return k, nil
+	return k, lookupErr(err, "api key")
 }
 
 // APIKeys lists a user's keys, revoked ones included, oldest first.

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/cityline/cityline/internal/audit"
@@ -61,11 +60,5 @@ func (s *Store) HotlineLine(ctx context.Context, code string) (hotline.Line, err
 	var l hotline.Line
 	err := s.r.QueryRowContext(ctx, `SELECT `+hotlineColumns+` FROM hotline_lines WHERE code = $1`, code).
 		Scan(&l.Code, &l.Name, &l.FormerNumber, &l.Description)
-	if errors.Is(err, sql.ErrNoRows) {
-		return l, fmt.Errorf("hotline line %s: %w", code, ErrNotFound)
-	}
-	if err != nil {
-		return l, fmt.Errorf("hotline line %s: %w", code, err)
-	}
-	return l, nil
+	return l, lookupErr(err, "hotline line "+code)
 }

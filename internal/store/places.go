@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/cityline/cityline/internal/audit"
@@ -82,13 +81,7 @@ func firstCode(places []org.Place) string {
 // Place returns one place by its code.
 func (s *Store) Place(ctx context.Context, code string) (org.Place, error) {
 	p, err := scanPlace(s.r.QueryRowContext(ctx, `SELECT `+placeColumns+` FROM places WHERE code = $1`, code))
-	if errors.Is(err, sql.ErrNoRows) {
-		return p, fmt.Errorf("place %s: %w", code, ErrNotFound)
-	}
-	if err != nil {
-		return p, fmt.Errorf("place %s: %w", code, err)
-	}
-	return p, nil
+	return p, lookupErr(err, "place "+code)
 }
 
 // PlaceFilter narrows a listing of places. Empty fields do not filter.

@@ -52,11 +52,8 @@ func (s *Store) Session(ctx context.Context, tokenHash string) (Session, error) 
 	err := s.r.QueryRowContext(ctx, `SELECT user_id, kind, csrf_token, remote_addr, created_at, expires_at, revoked_at
 		FROM sessions WHERE token_hash = $1`, tokenHash).
 		Scan(&sess.UserID, &sess.Kind, &sess.CSRF, &sess.RemoteAddr, &created, &expires, &revoked)
-	if errors.Is(err, sql.ErrNoRows) {
-		return sess, fmt.Errorf("session: %w", ErrNotFound)
-	}
-	if err != nil {
-		return sess, fmt.Errorf("session: %w", err)
+	if err := lookupErr(err, "session"); err != nil {
+		return sess, err
 	}
 	sess.CreatedAt, sess.ExpiresAt, sess.RevokedAt = time.UnixMilli(created).UTC(), time.UnixMilli(expires).UTC(), millisTime(revoked)
 	return sess, nil

@@ -80,25 +80,13 @@ func (s *Store) UpdateUnit(ctx context.Context, who audit.Who, u org.Unit) (org.
 // Unit returns one unit by id.
 func (s *Store) Unit(ctx context.Context, id string) (org.Unit, error) {
 	u, err := scanUnit(s.r.QueryRowContext(ctx, `SELECT `+unitColumns+` FROM units WHERE id = $1`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, fmt.Errorf("unit %s: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return u, fmt.Errorf("unit %s: %w", id, err)
-	}
-	return u, nil
+	return u, lookupErr(err, "unit "+id)
 }
 
 // UnitByCode returns one unit by its code.
 func (s *Store) UnitByCode(ctx context.Context, code string) (org.Unit, error) {
 	u, err := scanUnit(s.r.QueryRowContext(ctx, `SELECT `+unitColumns+` FROM units WHERE code = $1`, code))
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, fmt.Errorf("unit %s: %w", code, ErrNotFound)
-	}
-	if err != nil {
-		return u, fmt.Errorf("unit %s: %w", code, err)
-	}
-	return u, nil
+	return u, lookupErr(err, "unit "+code)
 }
 
 // UnitFilter narrows a listing of units. Empty fields do not filter.

@@ -122,11 +122,8 @@ func (s *Store) SetPasswordHash(ctx context.Context, who audit.Who, userID, pass
 func (s *Store) PasswordHash(ctx context.Context, username string) (access.User, string, error) {
 	var hash string
 	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE username = $1`, username))
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, "", fmt.Errorf("user %s: %w", username, ErrNotFound)
-	}
-	if err != nil {
-		return u, "", fmt.Errorf("user %s: %w", username, err)
+	if err := lookupErr(err, "user "+username); err != nil {
+		return u, "", err
 	}
 	if err := s.r.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = $1`, u.ID).Scan(&hash); err != nil {
 		return u, "", fmt.Errorf("user %s: %w", username, err)
@@ -147,11 +144,8 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (access.Use
 
 func (s *Store) userWhere(ctx context.Context, where string, arg string) (access.User, error) {
 	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg))
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, fmt.Errorf("user %s: %w", arg, ErrNotFound)
-	}
-	if err != nil {
-		return u, fmt.Errorf("user %s: %w", arg, err)
+	if err := lookupErr(err, "user "+arg); err != nil {
+		return u, err
 	}
 	u.Roles, err = s.rolesOf(ctx, u.ID)
 	return u, err
