@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/cityline/cityline/internal/auth"
 	"github.com/cityline/cityline/internal/store"
@@ -40,6 +41,7 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 // serve runs the HTTP server on an open store until ctx ends. announce, if given, prints extra lines
 // once the server listens (the demo's logins).
 func serve(ctx context.Context, st *store.Store, sf serveFlags, out io.Writer, announce func(url string)) error {
+	go purgeExpired(ctx, st)
 	srv, err := web.New(web.Config{SecureCookies: *sf.secureCookies, Version: version}, st, auth.New(st, auth.Options{}))
 	if err != nil {
 		return err
@@ -52,4 +54,23 @@ func serve(ctx context.Context, st *store.Store, sf serveFlags, out io.Writer, a
 			announce(url)
 		}
 	})
+}
+
+// purgeExpired removes dead sessions and stale login counters once an hour, a day after they stop
+// mattering, for as long as the server runs.
+func purgeExpired(ctx context.Context, st *store.Store) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		if n, err := st.PurgeExpired(ctx, time.Now().Add(-24*time.Hour)); err != nil {
+			slog.Warn("purge expired sessions", "err", err)
+		} else if n > 0 {
+			slog.Info("purged expired sessions and login counters", "rows", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }

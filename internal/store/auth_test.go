@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -223,6 +224,33 @@ func TestLoginThrottle(t *testing.T) {
 		entries, err := st.AuditEntries(ctx, "login_throttle", "user:amy", 10)
 		if err != nil || len(entries) != 1 || entries[0].Action != "auth.lockout" {
 			t.Errorf("audit for user:amy = %+v, %v; want one lockout", entries, err)
+		}
+	})
+}
+
+func TestPurgeExpired(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		u, err := s.CreateUser(ctx, audit.System, access.User{Username: "purge", DisplayName: "P", Roles: []access.Role{access.RoleAgent}}, "h")
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+		for i, exp := range []time.Time{base.Add(-time.Hour), base.Add(time.Hour)} {
+			sess := store.Session{TokenHash: fmt.Sprintf("hash-%d", i), UserID: u.ID, Kind: "api", CreatedAt: base.Add(-2 * time.Hour), ExpiresAt: exp}
+			if err := s.CreateSession(ctx, audit.System, sess); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n, err := s.PurgeExpired(ctx, base)
+		if err != nil || n != 1 {
+			t.Fatalf("purged %d, %v; want 1", n, err)
+		}
+		if _, err := s.Session(ctx, "hash-0"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("expired session still there: %v", err)
+		}
+		if _, err := s.Session(ctx, "hash-1"); err != nil {
+			t.Fatalf("live session purged: %v", err)
 		}
 	})
 }

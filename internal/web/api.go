@@ -33,6 +33,7 @@ func (s *Server) registerAPI(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/org/units/{code}", s.signedIn(s.apiPlace))
 	mux.HandleFunc("GET /api/v1/org/locate", s.signedIn(s.apiLocate))
 	mux.HandleFunc("GET /api/v1/org/departments", s.signedIn(s.apiDepartments))
+	mux.HandleFunc("GET /api/v1/hotlines", s.signedIn(s.apiHotlines))
 	mux.HandleFunc("GET /api/v1/users", s.signedIn(s.apiUsers))
 	mux.HandleFunc("GET /api/v1/users/{id}", s.signedIn(s.apiUser))
 }
@@ -443,4 +444,29 @@ func (s *Server) apiUser(w http.ResponseWriter, r *http.Request, a access.Actor)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, s.toUserJSON(a, u))
+}
+
+type hotlineJSON struct {
+	Code         string `json:"code"`
+	Name         string `json:"name"`
+	FormerNumber string `json:"former_number,omitempty"`
+	Description  string `json:"description,omitempty"`
+}
+
+// apiHotlines lists the hotlines merged into 12345, in the order the agent console offers them.
+func (s *Server) apiHotlines(w http.ResponseWriter, r *http.Request, a access.Actor) {
+	if err := access.Allow(a, access.ActionViewOrg, access.Target{}); err != nil {
+		storeError(w, r, err)
+		return
+	}
+	lines, err := s.st.HotlineLines(r.Context())
+	if err != nil {
+		internalError(w, r, err)
+		return
+	}
+	items := make([]hotlineJSON, 0, len(lines))
+	for _, l := range lines {
+		items = append(items, hotlineJSON{Code: l.Code, Name: l.Name, FormerNumber: l.FormerNumber, Description: l.Description})
+	}
+	httpx.WriteJSON(w, http.StatusOK, listResponse[hotlineJSON]{Items: items})
 }

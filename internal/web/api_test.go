@@ -107,6 +107,8 @@ func TestAPIScenarios(t *testing.T) {
 			{"departments", "GET", "/api/v1/org/departments", tokens["agent"], "", 200, []string{`"code":"CGJ"`, `"code":"HN-ZJ"`}, nil},
 			{"departments by kind", "GET", "/api/v1/org/departments?kind=district_department", tokens["agent"], "", 200, []string{`"code":"HN-ZJ"`}, []string{`"code":"CGJ"`}},
 			{"departments bad kind", "GET", "/api/v1/org/departments?kind=ministry", tokens["agent"], "", 400, []string{`"field":"kind"`}, nil},
+			{"hotlines", "GET", "/api/v1/hotlines", tokens["agent"], "", 200, []string{`"former_number":"12315"`, `"former_number":"12333"`}, nil},
+			{"hotlines anonymous", "GET", "/api/v1/hotlines", "", "", 401, nil, nil},
 			{"users as city admin", "GET", "/api/v1/users", tokens["admin"], "", 200, []string{`"username":"admin-hbw"`, `"username":"handler-hn"`, `"phone":"13912345678"`}, nil},
 			{"users as district admin", "GET", "/api/v1/users", tokens["admin-hbw"], "", 200, []string{`"username":"admin-hbw"`}, []string{"handler-hn", "grid-hn"}},
 			{"out-of-scope user is 404", "GET", "/api/v1/users/" + hnUser, tokens["admin-hbw"], "", 404, nil, []string{"handler-hn"}},

@@ -9,6 +9,7 @@ import (
 	"github.com/cityline/cityline/internal/access"
 	"github.com/cityline/cityline/internal/audit"
 	"github.com/cityline/cityline/internal/auth"
+	"github.com/cityline/cityline/internal/hotline"
 	"github.com/cityline/cityline/internal/org"
 	"github.com/cityline/cityline/internal/store"
 	"github.com/cityline/cityline/internal/web"
@@ -47,6 +48,9 @@ func newFixture(t *testing.T, st *store.Store) *fixture {
 	}
 	if err := st.InsertPlaces(ctx, audit.System, places, "fixture"); err != nil {
 		t.Fatalf("fixture places: %v", err)
+	}
+	if err := st.ReplaceHotlineLines(ctx, audit.System, hotline.Catalogue()); err != nil {
+		t.Fatalf("fixture hotlines: %v", err)
 	}
 	f := &fixture{st: st, auth: auth.New(st, auth.Options{}), units: map[string]org.Unit{}, users: map[string]access.User{}}
 	for _, u := range []org.Unit{
