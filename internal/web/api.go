@@ -24,8 +24,12 @@ import (
 // maxJSONBody bounds every JSON request body; larger bodies are refused before decoding.
 const maxJSONBody = 1 << 20
 
-func (s *Server) registerAPI(mux *http.ServeMux) {
-	mux.HandleFunc("GET /api/v1/openapi.json", serveOpenAPI)
+func (s *Server) registerAPI(mux *http.ServeMux) error {
+	doc, err := buildOpenAPI()
+	if err != nil {
+		return fmt.Errorf("openapi: %w", err)
+	}
+	mux.HandleFunc("GET /api/v1/openapi.json", serveOpenAPI(doc))
 	mux.HandleFunc("POST /api/v1/login", s.apiLogin)
 	mux.HandleFunc("POST /api/v1/logout", s.signedIn(s.apiLogout))
 	mux.HandleFunc("GET /api/v1/me", s.signedIn(s.apiMe))
@@ -36,6 +40,7 @@ func (s *Server) registerAPI(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/hotlines", s.signedIn(s.apiHotlines))
 	mux.HandleFunc("GET /api/v1/users", s.signedIn(s.apiUsers))
 	mux.HandleFunc("GET /api/v1/users/{id}", s.signedIn(s.apiUser))
+	return nil
 }
 
 // signedIn refuses anonymous requests with 401 and hands the actor to the handler.

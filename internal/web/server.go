@@ -47,7 +47,9 @@ func New(cfg Config, st *store.Store, au *auth.Service) (*Server, error) {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	s.registerAPI(mux)
+	if err := s.registerAPI(mux); err != nil {
+		return nil, err
+	}
 	pages, err := ui.New(ui.Config{SecureCookies: cfg.SecureCookies}, st, au)
 	if err != nil {
 		return nil, err

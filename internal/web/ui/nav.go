@@ -1,0 +1,46 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/cityline/cityline/internal/access"
+)
+
+// navItem is one entry of the side navigation. New screens (work orders, the knowledge base, …) add a
+// line here with the roles that use them; an item without roles is for everyone signed in.
+type navItem struct {
+	Path  string
+	Label string // catalogue key
+	Desc  string // catalogue key of the line the home page shows under the link
+	Icon  string // a short glyph, so the phone layout stays readable
+	Roles []access.Role
+}
+
+var navItems = []navItem{
+	{Path: "/", Label: "nav.home", Desc: "nav.home.desc", Icon: "⌂"},
+	{Path: "/org", Label: "nav.org", Desc: "nav.org.desc", Icon: "▦"},
+	{Path: "/admin/users", Label: "nav.users", Desc: "nav.users.desc", Icon: "☺",
+		Roles: []access.Role{access.RoleAdmin, access.RoleSupervisor, access.RoleLeader}},
+	{Path: "/admin/units", Label: "nav.units", Desc: "nav.units.desc", Icon: "▤",
+		Roles: []access.Role{access.RoleAdmin}},
+}
+
+// navLink is a navigation entry as one user sees it.
+type navLink struct {
+	navItem
+	Active bool
+}
+
+// navFor is the navigation the actor's roles open, with the entry for the current path marked.
+func navFor(a access.Actor, current string) []navLink {
+	var out []navLink
+	for _, it := range navItems {
+		if len(it.Roles) > 0 && !slices.ContainsFunc(it.Roles, a.Has) {
+			continue
+		}
+		active := current == it.Path || (it.Path != "/" && strings.HasPrefix(current, it.Path+"/"))
+		out = append(out, navLink{navItem: it, Active: active})
+	}
+	return out
+}
