@@ -23,6 +23,9 @@ type Config struct {
 	SecureCookies bool
 	// Version is reported by /healthz.
 	Version string
+	// DataDir holds files that live beside the database (attachments). Nodes sharing one PostgreSQL
+	// database must share this directory too (e.g. a network mount).
+	DataDir string
 }
 
 // Server is the whole HTTP surface of one node. It keeps no state that other nodes need: sessions,
