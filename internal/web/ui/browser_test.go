@@ -55,6 +55,9 @@ func TestBrowserAdminSeesAdminNavigation(t *testing.T) {
 	if got := text(t, ctx, "#me"); !strings.Contains(got, "王管理") || !strings.Contains(got, "管理员") {
 		t.Errorf("top bar = %q, want the display name and the role", got)
 	}
+	if ok := eval[bool](t, ctx, `JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRF-Token'] === document.querySelector('input[name="csrf_token"]').value`); !ok {
+		t.Error("htmx requests would not carry the session's CSRF token")
+	}
 	if got := text(t, ctx, "#place-counts"); !strings.Contains(got, "网格") || !strings.Contains(got, "4") {
 		t.Errorf("home counts = %q, want the 4 grids counted", got)
 	}

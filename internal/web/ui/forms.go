@@ -131,6 +131,14 @@ func choose(v view, name string, value any, opts []option, errs formErrors) fiel
 	return fieldData{Name: name, Label: v.T("field." + name), Value: fmt.Sprint(value), Options: opts, Error: errs[name], None: v.T("form.none")}
 }
 
+// formTitle names a page that creates a record or edits one.
+func formTitle(isNew bool, newKey, editKey string) string {
+	if isNew {
+		return newKey
+	}
+	return editKey
+}
+
 // listData is a list page: its rows, whether the actor may add to them, and what the last action did.
 type listData[R any] struct {
 	Rows      []R

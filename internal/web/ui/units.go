@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -45,10 +46,7 @@ type unitFormData struct {
 
 // TitleKey names the page.
 func (d unitFormData) TitleKey() string {
-	if d.New {
-		return "units.new.title"
-	}
-	return "units.edit.title"
+	return formTitle(d.New, "units.new.title", "units.edit.title")
 }
 
 func (u *UI) unitsPage(w http.ResponseWriter, r *http.Request, a access.Actor) {
@@ -67,7 +65,7 @@ func (u *UI) unitsPage(w http.ResponseWriter, r *http.Request, a access.Actor) {
 		u.failed(w, r, err)
 		return
 	}
-	names := &placeNames{u: u, names: map[string]string{}}
+	names := u.placeNames()
 	d := listData[unitRow]{Title: "units.title", CanCreate: true, Notice: unitNotices[r.URL.Query().Get("notice")]}
 	for _, un := range units {
 		d.Rows = append(d.Rows, unitRow{Unit: un, Parent: all[un.ParentID].Name, Place: names.name(ctx, un.PlaceCode),
@@ -87,11 +85,7 @@ func (u *UI) renderUnitForm(w http.ResponseWriter, r *http.Request, a access.Act
 		u.failed(w, r, err)
 		return
 	}
-	for _, un := range units {
-		if un.ID != d.Form.ID {
-			d.Parents = append(d.Parents, option{Value: un.ID, Label: un.Name + " · " + un.Code})
-		}
-	}
+	d.Parents = unitOptions(slices.DeleteFunc(units, func(un org.Unit) bool { return un.ID == d.Form.ID }))
 	if d.Places, err = u.placeOptions(ctx, a, org.LevelCity, org.LevelDistrict, org.LevelStreet); err != nil {
 		u.failed(w, r, err)
 		return

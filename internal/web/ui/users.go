@@ -58,10 +58,7 @@ type userFormData struct {
 
 // TitleKey names the page.
 func (d userFormData) TitleKey() string {
-	if d.New {
-		return "users.new.title"
-	}
-	return "users.edit.title"
+	return formTitle(d.New, "users.new.title", "users.edit.title")
 }
 
 // passwordData shows a new one-time password, once.
@@ -96,11 +93,14 @@ func (u *UI) unitsByID(ctx context.Context) (map[string]org.Unit, error) {
 	return out, nil
 }
 
-// placeNames looks up place names once each.
+// placeNames looks up place names for one page, each once. A place that cannot be read shows as its
+// code: the name is only a label.
 type placeNames struct {
 	u     *UI
 	names map[string]string
 }
+
+func (u *UI) placeNames() *placeNames { return &placeNames{u: u, names: map[string]string{}} }
 
 func (p *placeNames) name(ctx context.Context, code string) string {
 	if code == "" {
@@ -139,7 +139,7 @@ func (u *UI) usersPage(w http.ResponseWriter, r *http.Request, a access.Actor) {
 		u.failed(w, r, err)
 		return
 	}
-	names := &placeNames{u: u, names: map[string]string{}}
+	names := u.placeNames()
 	d := listData[userRow]{Title: "users.title", CanCreate: mayAny(a, access.ActionManageUser), Notice: userNotices[r.URL.Query().Get("notice")]}
 	for _, usr := range users {
 		t := userTarget(usr, units)
@@ -318,7 +318,7 @@ func (u *UI) userPage(w http.ResponseWriter, r *http.Request, a access.Actor) {
 	if !ok {
 		return
 	}
-	names := &placeNames{u: u, names: map[string]string{}}
+	names := u.placeNames()
 	shown := usr
 	shown.Phone = access.PersonalView(a, usr.Phone, access.MaskPhone)
 	d := userFormData{Form: shown, Unit: units[usr.UnitID].Name, Place: names.name(r.Context(), usr.PlaceCode),

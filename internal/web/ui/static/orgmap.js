@@ -26,8 +26,14 @@
         show('map-empty');
         return;
       }
-      var names = {};
-      fc.features.forEach(function (f) { names[f.properties.code] = f.properties.name; });
+      // Labels drop the parent's name that children often repeat (书香社区第1网格 → 第1网格).
+      var parent = el.dataset.name || '';
+      var names = {}, labels = {};
+      fc.features.forEach(function (f) {
+        var name = f.properties.name;
+        names[f.properties.code] = name;
+        labels[f.properties.code] = parent && name.indexOf(parent) === 0 && name.length > parent.length ? name.slice(parent.length) : name;
+      });
       var mapName = 'place-' + code;
       echarts.registerMap(mapName, fc);
       chart.on('finished', function () {
@@ -43,7 +49,8 @@
           nameProperty: 'code',
           roam: true,
           selectedMode: false,
-          label: { show: true, color: '#1d2833', fontSize: 12, formatter: function (p) { return names[p.name] || ''; } },
+          label: { show: true, color: '#1d2833', fontSize: 12, formatter: function (p) { return labels[p.name] || ''; } },
+          labelLayout: { hideOverlap: true },
           itemStyle: { borderColor: '#ffffff', borderWidth: 1.5 },
           emphasis: { itemStyle: { areaColor: '#9ec3dd' }, label: { color: '#16425f', fontWeight: 'bold' } },
           data: fc.features.map(function (f, i) {
