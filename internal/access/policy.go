@@ -17,6 +17,7 @@ const (
 	ActionManageAPIKeys    Action = "apikey.manage" // create and revoke API keys
 	ActionViewAudit        Action = "audit.view"    // read the audit log
 	ActionViewPersonalData Action = "personal.view" // see phone numbers, ID numbers and names in full
+	ActionViewTicket       Action = "ticket.view"   // see a work order (what one may do to it is the workorder state machine's)
 )
 
 // Target is where the record an action touches sits. The zero Target stands for city-wide things
@@ -53,6 +54,10 @@ var grants = map[Action][]grant{
 	ActionViewAudit: {{RoleSupervisor, reachScope}, {RoleLeader, reachScope}},
 	ActionViewPersonalData: {{RoleAgent, reachScope}, {RoleDispatcher, reachScope}, {RoleAdmin, reachScope},
 		{RoleSupervisor, reachScope}},
+	ActionViewTicket: {{RoleAgent, reachScope}, {RoleDispatcher, reachScope}, {RoleSupervisor, reachScope},
+		{RoleLeader, reachScope}, {RoleMachine, reachScope}, {RoleHandler, reachUnit}, {RoleUnitLead, reachUnit},
+		{RoleStreetStaff, reachPlace}, {RoleCommunityStaff, reachPlace}, {RoleGridWorker, reachPlace},
+		{RoleMediator, reachPlace}},
 }
 
 // cityScopeLen is the length of a whole city's scope code (org.ScopePrefix keeps a city code's first
@@ -76,6 +81,12 @@ const cityScopeLen = 4
 //	ActionViewAudit         supervisor, leader                      scope
 //	ActionViewPersonalData  agent, dispatcher, admin, supervisor    scope
 //	                        (everyone else sees masked values)
+//	ActionViewTicket        agent, dispatcher, supervisor, leader,  scope
+//	                        machine
+//	                        handler, unit_lead                      own unit (lead or co-handler)
+//	                        street_staff, community_staff,          place
+//	                        grid_worker, mediator
+//	                        (the admin runs the system, not the cases: no ticket view)
 //
 // Reaches: "place" covers targets whose PlaceCode starts with the actor's ScopeCode; "own unit"
 // covers targets whose UnitID is the actor's UnitID; "scope" covers either. A target without a place

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cityline/cityline/internal/access"
 	"github.com/cityline/cityline/internal/audit"
+	"github.com/cityline/cityline/internal/category"
 	"github.com/cityline/cityline/internal/store"
 )
 
@@ -29,9 +30,9 @@ type Login struct {
 // Logins lists the seeded accounts in the order they were created.
 type Logins []Login
 
-// Seed writes city into an empty store: places, the hotline catalogue, units and users, all recorded
-// in the audit log as done by the system. It refuses a store that already holds places, so that a
-// demo never mixes with real data.
+// Seed writes city into an empty store: places, the hotline catalogue, units, users and the demo
+// category catalogue, all recorded in the audit log as done by the system. It refuses a store that
+// already holds places, so that a demo never mixes with real data.
 func Seed(ctx context.Context, st *store.Store, city City, opts SeedOptions) (Logins, error) {
 	for _, h := range []struct{ field, hash string }{{"admin_password_hash", opts.AdminPasswordHash}, {"demo_password_hash", opts.DemoPasswordHash}} {
 		if !strings.HasPrefix(h.hash, "$argon2id$") {
@@ -85,6 +86,13 @@ func Seed(ctx context.Context, st *store.Store, city City, opts SeedOptions) (Lo
 			scope = unitNames[u.UnitCode] + " · " + scope
 		}
 		logins = append(logins, Login{Username: u.Username, DisplayName: u.DisplayName, Roles: u.Roles, Scope: scope, Password: u.Password})
+	}
+	categories, err := category.Demo()
+	if err != nil {
+		return nil, err
+	}
+	if err := st.ImportCategories(ctx, audit.System, categories); err != nil {
+		return nil, fmt.Errorf("seed categories: %w", err)
 	}
 	return logins, nil
 }

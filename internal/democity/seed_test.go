@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cityline/cityline/internal/access"
+	"github.com/cityline/cityline/internal/category"
 	"github.com/cityline/cityline/internal/org"
 	"github.com/cityline/cityline/internal/store"
 	"github.com/cityline/cityline/internal/store/storetest"
@@ -51,6 +52,13 @@ func TestSeed(t *testing.T) {
 		lines, err := st.HotlineLines(ctx)
 		if err != nil || len(lines) != 41 {
 			t.Errorf("%d hotline lines stored (%v), want 41", len(lines), err)
+		}
+		demoCategories, err := category.Demo()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cats, err := st.Categories(ctx, store.CategoryFilter{ActiveOnly: true}); err != nil || len(cats) != len(demoCategories) {
+			t.Errorf("%d usable categories stored (%v), want the %d of the demo catalogue", len(cats), err, len(demoCategories))
 		}
 		if len(logins) != len(c.Users) {
 			t.Errorf("%d logins, want one per user (%d)", len(logins), len(c.Users))
@@ -105,8 +113,8 @@ func TestSeed(t *testing.T) {
 		if err != nil || brk != nil {
 			t.Fatalf("audit chain: %v %v", brk, err)
 		}
-		if wantEntries := int64(2 + len(c.Units) + len(c.Users)); n != wantEntries {
-			t.Errorf("%d audit entries, want %d (places, lines, each unit and user)", n, wantEntries)
+		if wantEntries := int64(3 + len(c.Units) + len(c.Users)); n != wantEntries {
+			t.Errorf("%d audit entries, want %d (places, lines, categories, each unit and user)", n, wantEntries)
 		}
 
 		_, err = Seed(ctx, st, c, testOptions)

@@ -82,3 +82,8 @@ func (s *Store) AuditEntries(ctx context.Context, objectType, objectID string, l
 	}
 	return out, rows.Err()
 }
+
+// RecordRead audits a read that must leave a trace (a caller's personal data seen in full).
+func (s *Store) RecordRead(ctx context.Context, who audit.Who, c audit.Change) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.appendAudit(ctx, tx, who, c) })
+}

@@ -40,6 +40,9 @@ func (s *Server) registerAPI(mux *http.ServeMux) error {
 	mux.HandleFunc("GET /api/v1/hotlines", s.signedIn(s.apiHotlines))
 	mux.HandleFunc("GET /api/v1/users", s.signedIn(s.apiUsers))
 	mux.HandleFunc("GET /api/v1/users/{id}", s.signedIn(s.apiUser))
+	s.registerTicketAPI(mux)
+	s.registerAttachmentAPI(mux)
+	s.registerCategoryAPI(mux)
 	return nil
 }
 
@@ -56,17 +59,17 @@ func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, access.Acto
 	}
 }
 
-// decodeJSON reads a JSON object into v, refusing unknown fields, trailing data, oversized bodies
-// and invalid UTF-8, and naming the offending field where it can.
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+// readJSON reads a JSON object into v, refusing unknown fields, trailing data, oversized bodies
+// and invalid UTF-8, and naming the offending field where it can. It returns the raw body too.
+func readJSON(w http.ResponseWriter, r *http.Request, v any) ([]byte, bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBody))
 	if err != nil {
 		httpx.WriteError(w, http.StatusRequestEntityTooLarge, "", fmt.Sprintf("request body larger than %d bytes", maxJSONBody))
-		return false
+		return nil, false
 	}
 	if !utf8.Valid(body) {
 		httpx.WriteError(w, http.StatusBadRequest, "", "request body is not valid UTF-8")
-		return false
+		return nil, false
 	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
@@ -81,13 +84,13 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		default:
 			httpx.WriteError(w, http.StatusBadRequest, "", "malformed JSON: "+err.Error())
 		}
-		return false
+		return nil, false
 	}
 	if dec.More() {
 		httpx.WriteError(w, http.StatusBadRequest, "", "malformed JSON: data after the object")
-		return false
+		return nil, false
 	}
-	return true
+	return body, true
 }
 
 // internalError logs err and answers 500 without detail.
@@ -122,7 +125,7 @@ type loginResponse struct {
 
 func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) {
 	var req loginRequest
-	if !decodeJSON(w, r, &req) {
+	if _, ok := readJSON(w, r, &req); !ok {
 		return
 	}
 	switch {

@@ -81,7 +81,7 @@ func newFixture(t *testing.T, st *store.Store) *fixture {
 		}
 		f.users[u.Username] = created
 	}
-	srv, err := web.New(web.Config{Version: "test"}, st, f.auth)
+	srv, err := web.New(web.Config{Version: "test", DataDir: t.TempDir()}, st, f.auth)
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}

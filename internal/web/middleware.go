@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cityline/cityline/internal/access"
+	"github.com/cityline/cityline/internal/attachment"
 	"github.com/cityline/cityline/internal/auth"
 	"github.com/cityline/cityline/internal/web/httpx"
 	"github.com/prometheus/client_golang/prometheus"
@@ -105,6 +106,9 @@ func checkCSRF(next http.Handler) http.Handler {
 		}
 		got := r.Header.Get(httpx.CSRFHeader)
 		if got == "" {
+			// A plain form carries the token as a field: cap the body before parsing it, so that
+			// the check itself cannot be made to read an unbounded upload.
+			r.Body = http.MaxBytesReader(w, r.Body, formBodyLimit(r))
 			got = r.PostFormValue(httpx.CSRFField)
 		}
 		if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
@@ -113,6 +117,15 @@ func checkCSRF(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// formBodyLimit bounds a form the CSRF check reads: a file upload may be as large as an attachment
+// (plus its multipart framing), anything else 1 MiB.
+func formBodyLimit(r *http.Request) int64 {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return attachment.DefaultMaxSize + 1<<20
+	}
+	return 1 << 20
 }
 
 // securityHeaders sets the headers every answer carries. Scripts and styles come only from this

@@ -11,6 +11,7 @@ import (
 	"github.com/cityline/cityline/internal/auth"
 	"github.com/cityline/cityline/internal/locate"
 	"github.com/cityline/cityline/internal/store"
+	"github.com/cityline/cityline/internal/ticketing"
 	"github.com/cityline/cityline/internal/web/ui"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -26,6 +27,8 @@ type Config struct {
 	// DataDir holds files that live beside the database (attachments). Nodes sharing one PostgreSQL
 	// database must share this directory too (e.g. a network mount).
 	DataDir string
+	// NumberPrefix starts every work-order number, e.g. "WH" for 乌海.
+	NumberPrefix string
 }
 
 // Server is the whole HTTP surface of one node. It keeps no state that other nodes need: sessions,
@@ -35,6 +38,7 @@ type Server struct {
 	st      *store.Store
 	auth    *auth.Service
 	locator *locate.Service
+	tickets *ticketing.Service
 	metrics *metrics
 	handler http.Handler
 }
@@ -42,6 +46,7 @@ type Server struct {
 // New assembles the server.
 func New(cfg Config, st *store.Store, au *auth.Service) (*Server, error) {
 	s := &Server{cfg: cfg, st: st, auth: au, locator: locate.New(st, 5*time.Second)}
+	s.tickets = ticketing.New(st, s.locator, ticketing.Config{NumberPrefix: cfg.NumberPrefix})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.metrics = newMetrics(reg)

@@ -1,0 +1,274 @@
+// Package ticketing runs the work-order lifecycle for the edges (API, pages, Open311, the simulator):
+// it checks who may see an order, resolves what a request refers to (line, category, place, units,
+// master), lets the workorder state machine decide, and hands the result to the store in one
+// transaction together with the notifications that follow from it.
+package ticketing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/cityline/cityline/internal/access"
+	"github.com/cityline/cityline/internal/audit"
+	"github.com/cityline/cityline/internal/locate"
+	"github.com/cityline/cityline/internal/notify"
+	"github.com/cityline/cityline/internal/outbox"
+	"github.com/cityline/cityline/internal/store"
+	"github.com/cityline/cityline/internal/workorder"
+)
+
+// ErrNotFound is returned for an order that does not exist or that the actor may not see: the two
+// are indistinguishable on purpose.
+var ErrNotFound = store.ErrNotFound
+
+// Config is what a deployment sets.
+type Config struct {
+	// NumberPrefix starts every order number, e.g. "WH" for 乌海.
+	NumberPrefix string
+}
+
+// Service is the work-order application service. It is safe for concurrent use.
+type Service struct {
+	st  *store.Store
+	loc *locate.Service
+	cfg Config
+	now func() time.Time
+}
+
+// New makes a Service.
+func New(st *store.Store, loc *locate.Service, cfg Config) *Service {
+	if cfg.NumberPrefix == "" {
+		cfg.NumberPrefix = "WH"
+	}
+	return &Service{st: st, loc: loc, cfg: cfg, now: time.Now}
+}
+
+// SetClock replaces the clock (tests, and the demo's history, which writes the past).
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+// Idempotency identifies a request that may be retried: Key from the Idempotency-Key header and a
+// hash of the request body.
+type Idempotency struct {
+	Key, RequestHash string
+}
+
+// Create takes in a new order. A retried request with the same idempotency key returns the order the
+// first attempt made, with created=false.
+func (s *Service) Create(ctx context.Context, a access.Actor, in workorder.Intake, idem Idempotency) (workorder.Ticket, bool, error) {
+	if !canCreate(a) {
+		return workorder.Ticket{}, false, fmt.Errorf("%w: %s may not take in orders", access.ErrForbidden, a.Username)
+	}
+	in, err := in.Validate()
+	if err != nil {
+		return workorder.Ticket{}, false, err
+	}
+	if err := s.checkReferences(ctx, in); err != nil {
+		return workorder.Ticket{}, false, err
+	}
+	now := s.now().UTC()
+	t := workorder.Ticket{Channel: in.Channel, LineCode: in.LineCode, Type: in.Type, Category: in.Category,
+		Title: in.Title, Description: in.Description, Caller: in.Caller, Urgency: in.Urgency,
+		Location: workorder.Location{Address: in.Address, Lng: in.Lng, Lat: in.Lat},
+		Status: workorder.StatusNew, CreatedBy: a.Username, CreatedAt: now, UpdatedAt: now}
+	if in.Lng != 0 || in.Lat != 0 {
+		chain, err := s.loc.Locate(ctx, in.Lng, in.Lat)
+		if errors.Is(err, locate.ErrOutside) {
+			return t, false, &workorder.FieldError{Field: "lat", Reason: "the point lies outside the city"}
+		}
+		if err != nil {
+			return t, false, err
+		}
+		t.Location.PlaceCode = chain[0].Code
+	}
+	ev := workorder.Event{At: now, Action: workorder.ActCreate, To: workorder.StatusNew, Actor: a.Username,
+		ActorUnitID: a.UnitID, Attachments: in.Attachments, Data: map[string]any{"channel": in.Channel}}
+	return s.st.CreateTicket(ctx, who(a), store.NewTicket{Ticket: t, Event: ev, NumberPrefix: s.cfg.NumberPrefix,
+		IdempotencyKey: idem.Key, RequestHash: idem.RequestHash, UserID: a.UserID,
+		Outbox: func(numbered workorder.Ticket) []outbox.Record {
+			return citizenNotice(numbered, "created", "您的诉求已受理，工单号 %s，查询码 %s。可凭此在 12345 网站查询办理进度。")
+		}})
+}
+
+// canCreate lists who may take in orders: the centre, grid workers reporting from the field, machine
+// clients (Open311, 110, sensors) and the public portal's own client.
+func canCreate(a access.Actor) bool {
+	return slices.ContainsFunc([]access.Role{access.RoleAgent, access.RoleDispatcher, access.RoleSupervisor,
+		access.RoleGridWorker, access.RoleMachine}, a.Has)
+}
+
+// checkReferences checks that the line and the category exist and are in use.
+func (s *Service) checkReferences(ctx context.Context, in workorder.Intake) error {
+	if in.LineCode != workorder.MainLine {
+		if _, err := s.st.HotlineLine(ctx, in.LineCode); errors.Is(err, store.ErrNotFound) {
+			return &workorder.FieldError{Field: "line", Reason: fmt.Sprintf("unknown hotline %q", in.LineCode)}
+		} else if err != nil {
+			return err
+		}
+	}
+	c, err := s.st.Category(ctx, in.Category)
+	if errors.Is(err, store.ErrNotFound) {
+		return &workorder.FieldError{Field: "category", Reason: fmt.Sprintf("unknown category %q", in.Category)}
+	}
+	if err != nil {
+		return err
+	}
+	if !c.Active {
+		return &workorder.FieldError{Field: "category", Reason: fmt.Sprintf("category %q is no longer in use", in.Category)}
+	}
+	return nil
+}
+
+// Get returns one order the actor may see, by id or number.
+func (s *Service) Get(ctx context.Context, a access.Actor, idOrNumber string) (workorder.Ticket, error) {
+	t, err := s.st.Ticket(ctx, idOrNumber)
+	if err != nil {
+		return t, err
+	}
+	if !Visible(a, t) {
+		return workorder.Ticket{}, fmt.Errorf("ticket %s: %w", idOrNumber, ErrNotFound)
+	}
+	return t, nil
+}
+
+// Timeline returns the steps of an order the actor may see.
+func (s *Service) Timeline(ctx context.Context, a access.Actor, idOrNumber string) (workorder.Ticket, []workorder.Event, error) {
+	t, err := s.Get(ctx, a, idOrNumber)
+	if err != nil {
+		return t, nil, err
+	}
+	evs, err := s.st.Timeline(ctx, t.ID)
+	return t, evs, err
+}
+
+// List returns a page of the orders the actor may see that match the filter.
+func (s *Service) List(ctx context.Context, a access.Actor, f store.TicketFilter) (store.TicketPage, error) {
+	f.Scope = ScopeOf(a)
+	return s.st.Tickets(ctx, f)
+}
+
+// CallerHistory returns a caller's earlier orders for the agent on the phone with them (来电弹屏).
+func (s *Service) CallerHistory(ctx context.Context, a access.Actor, phone string) ([]workorder.Ticket, error) {
+	if err := access.Allow(a, access.ActionViewPersonalData, access.Target{}); err != nil {
+		return nil, err
+	}
+	if err := access.ValidatePhone(phone); err != nil {
+		return nil, &workorder.FieldError{Field: "phone", Reason: "want an 11-digit mobile number or a landline with its area code"}
+	}
+	return s.st.CallerHistory(ctx, phone, 20)
+}
+
+// Act performs one action on an order.
+func (s *Service) Act(ctx context.Context, a access.Actor, idOrNumber string, c workorder.Command) (workorder.Ticket, error) {
+	t, err := s.Get(ctx, a, idOrNumber)
+	if err != nil {
+		return t, err
+	}
+	if c.Version != 0 && c.Version != t.Version {
+		return t, fmt.Errorf("ticket %s: %w: it was changed by someone else since you loaded it (version %d, now %d); reload and try again",
+			t.Number, store.ErrConflict, c.Version, t.Version)
+	}
+	if len(c.Attachments) > workorder.MaxAttachments {
+		return t, &workorder.FieldError{Field: "attachments", Reason: fmt.Sprintf("at most %d files", workorder.MaxAttachments)}
+	}
+	now := s.now().UTC()
+	next, ev, err := workorder.Decide(a, t, c, now)
+	if err != nil {
+		return t, err
+	}
+	change := store.TicketChange{Before: t, After: next, Event: ev, UserID: a.UserID}
+	if err := s.resolveAction(ctx, &change, c); err != nil {
+		return t, err
+	}
+	return s.st.ApplyTicketChange(ctx, who(a), change)
+}
+
+// resolveAction checks what the action refers to and adds the consequences that follow from it.
+func (s *Service) resolveAction(ctx context.Context, ch *store.TicketChange, c workorder.Command) error {
+	t := ch.After
+	switch c.Action {
+	case workorder.ActDispatch, workorder.ActRedispatch:
+		if err := s.checkUnit(ctx, "lead_unit_id", t.LeadUnitID); err != nil {
+			return err
+		}
+		for _, id := range t.CoUnitIDs {
+			if err := s.checkUnit(ctx, "co_unit_ids", id); err != nil {
+				return err
+			}
+		}
+	case workorder.ActMerge:
+		master, err := s.st.Ticket(ctx, c.MasterID)
+		if errors.Is(err, store.ErrNotFound) {
+			return &workorder.FieldError{Field: "master_id", Reason: "no such order"}
+		}
+		if err != nil {
+			return err
+		}
+		if !master.Open() || master.MasterID != "" {
+			return &workorder.FieldError{Field: "master_id", Reason: fmt.Sprintf("order %s is %s and cannot take duplicates", master.Number, master.Status)}
+		}
+		ch.After.MasterID = master.ID // the command may name the master by number
+		ch.Event.Data["master_id"], ch.Event.Data["master_number"] = master.ID, master.Number
+	}
+	var err error
+	ch.Outbox, err = s.consequences(ctx, ch)
+	return err
+}
+
+func (s *Service) checkUnit(ctx context.Context, field, id string) error {
+	u, err := s.st.Unit(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return &workorder.FieldError{Field: field, Reason: fmt.Sprintf("unknown unit %q", id)}
+	}
+	if err != nil {
+		return err
+	}
+	if u.Disabled {
+		return &workorder.FieldError{Field: field, Reason: fmt.Sprintf("unit %s is disabled", u.Name)}
+	}
+	return nil
+}
+
+// consequences are the notifications an applied action sends: units hear of work sent to them,
+// callers hear of the outcome — every caller of a merged duplicate too.
+func (s *Service) consequences(ctx context.Context, ch *store.TicketChange) ([]outbox.Record, error) {
+	t, ev := ch.After, ch.Event
+	var out []outbox.Record
+	switch {
+	case ev.To == workorder.StatusDispatched && ev.From != workorder.StatusDispatched || ev.Action == workorder.ActRedispatch:
+		units := append([]string{t.LeadUnitID}, t.CoUnitIDs...)
+		for _, id := range units {
+			u, err := s.st.Unit(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			if u.ContactPhone != "" && access.ValidatePhone(u.ContactPhone) == nil {
+				out = append(out, notify.Record(notify.Message{Channel: "sms", To: u.ContactPhone, Ref: t.Number,
+					Body: fmt.Sprintf("【12345】新工单 %s：%s。请及时签收办理。", t.Number, t.Title)}, fmt.Sprintf("unit/%s/%s/%d", t.ID, u.ID, t.Version)))
+			}
+		}
+	case ev.To == workorder.StatusClosed:
+		out = append(out, citizenNotice(t, "closed", "您的诉求（工单号 %s）已办结。查询码 %s，欢迎评价。")...)
+		children, err := s.st.MergedInto(ctx, t.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, child := range children {
+			out = append(out, citizenNotice(child, "closed", "您反映的诉求（工单号 %s）已并入同类工单办结。查询码 %s。")...)
+		}
+	}
+	return out, nil
+}
+
+// citizenNotice tells the caller about their order by SMS, unless they left no number.
+func citizenNotice(t workorder.Ticket, what, format string) []outbox.Record {
+	if t.Caller.Anonymous || t.Caller.Phone == "" || access.ValidatePhone(t.Caller.Phone) != nil || t.Caller.Phone[0] != '1' {
+		return nil
+	}
+	msg := notify.Message{Channel: "sms", To: t.Caller.Phone, Ref: t.Number, Body: "【12345】" + fmt.Sprintf(format, t.Number, t.QueryCode)}
+	return []outbox.Record{notify.Record(msg, "citizen/"+what+"/"+t.ID)}
+}
+
+func who(a access.Actor) audit.Who { return audit.Who{Actor: a.Username, RemoteAddr: a.RemoteAddr} }
