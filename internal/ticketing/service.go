@@ -72,7 +72,7 @@ func (s *Service) Create(ctx context.Context, a access.Actor, in workorder.Intak
 	t := workorder.Ticket{Channel: in.Channel, LineCode: in.LineCode, Type: in.Type, Category: in.Category,
 		Title: in.Title, Description: in.Description, Caller: in.Caller, Urgency: in.Urgency,
 		Location: workorder.Location{Address: in.Address, Lng: in.Lng, Lat: in.Lat},
-		Status: workorder.StatusNew, CreatedBy: a.Username, CreatedAt: now, UpdatedAt: now}
+		Status:   workorder.StatusNew, CreatedBy: a.Username, CreatedAt: now, UpdatedAt: now}
 	if in.Lng != 0 || in.Lat != 0 {
 		chain, err := s.loc.Locate(ctx, in.Lng, in.Lat)
 		if errors.Is(err, locate.ErrOutside) {
