@@ -37,6 +37,7 @@ func commands() []command {
 		{"apikey", "create and revoke API keys for machine clients", runAPIKey},
 		{"import", "import data: 'import geo FILE --level LEVEL' loads GeoJSON boundaries", runImport},
 		{"audit", "'audit verify' checks the tamper-evident audit chain", runAudit},
+		{"category", "'category import FILE.csv' adds a level1,level2,level3 spreadsheet to the catalogue", runCategory},
 		{"notify", "the outbox of notifications: status, dead records, retry, send a test", runNotify},
 		{"bench", "'bench startup' measures how fast the demo serves and its idle memory", runBench},
 		{"version", "print the version", runVersion},

@@ -86,8 +86,8 @@ func queryCategories(ctx context.Context, q queryer, f CategoryFilter) ([]catego
 	return out, rows.Err()
 }
 
-// Categories lists categories by level, then display order among siblings. The catalogue is small
-// (hundreds of rows), so callers that need the tree load it whole and use category.NewTree.
+// Categories lists categories ordered by level, sort order and code. The catalogue is small (hundreds
+// of rows), so callers that need the tree or display order load it whole and use category.NewTree.
 func (s *Store) Categories(ctx context.Context, f CategoryFilter) ([]category.Category, error) {
 	return queryCategories(ctx, s.r, f)
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/cityline/cityline/internal/store/storetest"
 )
 
-func codesOf(cats []category.Category) []string {
+func categoryCodes(cats []category.Category) []string {
 	out := make([]string, len(cats))
 	for i, c := range cats {
 		out[i] = c.Code
@@ -22,7 +22,7 @@ func codesOf(cats []category.Category) []string {
 	return out
 }
 
-func wantField(t *testing.T, err error, field string) {
+func wantCategoryField(t *testing.T, err error, field string) {
 	t.Helper()
 	var fe *category.FieldError
 	if !errors.As(err, &fe) || fe.Field != field {
@@ -63,15 +63,15 @@ func TestCategoryLifecycle(t *testing.T) {
 			t.Fatalf("duplicate code: err = %v, want ErrConflict", err)
 		}
 		_, err = s.CreateCategory(ctx, admin, category.Category{Name: "路灯不亮", ParentCode: "01", Active: true})
-		wantField(t, err, "name")
+		wantCategoryField(t, err, "name")
 		_, err = s.CreateCategory(ctx, admin, category.Category{Code: "0901", Name: "无上级", ParentCode: "09", Level: 2, Active: true})
-		wantField(t, err, "parent")
+		wantCategoryField(t, err, "parent")
 		_, err = s.CreateCategory(ctx, admin, category.Category{Code: "0201", Name: "错位", ParentCode: "01", Level: 2, Active: true})
-		wantField(t, err, "code")
+		wantCategoryField(t, err, "code")
 		_, err = s.CreateCategory(ctx, admin, category.Category{Name: "", ParentCode: "01", Active: true})
-		wantField(t, err, "name")
+		wantCategoryField(t, err, "name")
 		if all, _ := s.Categories(ctx, store.CategoryFilter{}); len(all) != 3 {
-			t.Fatalf("refused creates stored something: %v", codesOf(all))
+			t.Fatalf("refused creates stored something: %v", categoryCodes(all))
 		}
 
 		// Move 0102 under a new root: the code stays, the parent changes, the version goes up.
@@ -96,7 +96,7 @@ func TestCategoryLifecycle(t *testing.T) {
 		clash := moved
 		clash.Name, clash.ParentCode = "路灯不亮", "01"
 		_, err = s.UpdateCategory(ctx, admin, clash)
-		wantField(t, err, "name")
+		wantCategoryField(t, err, "name")
 
 		// Codes are never reused: 0102 moved away, so the next child of 01 is 0103; the first child
 		// of 02 is 0201.
@@ -115,19 +115,19 @@ func TestCategoryLifecycle(t *testing.T) {
 			t.Fatalf("deactivate: %v", err)
 		}
 		usable, err := s.Categories(ctx, store.CategoryFilter{ActiveOnly: true})
-		if err != nil || !reflect.DeepEqual(codesOf(usable), []string{"02", "0102", "0201"}) {
-			t.Fatalf("active only: %v, %v; want 02, 0102, 0201", codesOf(usable), err)
+		if err != nil || !reflect.DeepEqual(categoryCodes(usable), []string{"02", "0102", "0201"}) {
+			t.Fatalf("active only: %v, %v; want 02, 0102, 0201", categoryCodes(usable), err)
 		}
 		if c, err := s.Category(ctx, "0101"); err != nil || !c.Active {
 			t.Fatalf("a child of a retired parent: %+v, %v", c, err)
 		}
 		children, err := s.Categories(ctx, store.CategoryFilter{ParentCode: "01"})
-		if err != nil || !reflect.DeepEqual(codesOf(children), []string{"0101", "0103"}) {
-			t.Fatalf("children of 01: %v, %v", codesOf(children), err)
+		if err != nil || !reflect.DeepEqual(categoryCodes(children), []string{"0101", "0103"}) {
+			t.Fatalf("children of 01: %v, %v", categoryCodes(children), err)
 		}
 		roots, err := s.Categories(ctx, store.CategoryFilter{Level: 1})
-		if err != nil || !reflect.DeepEqual(codesOf(roots), []string{"01", "02"}) {
-			t.Fatalf("level 1: %v, %v", codesOf(roots), err)
+		if err != nil || !reflect.DeepEqual(categoryCodes(roots), []string{"01", "02"}) {
+			t.Fatalf("level 1: %v, %v", categoryCodes(roots), err)
 		}
 		if _, err := s.Category(ctx, "99"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("unknown category: err = %v, want ErrNotFound", err)
@@ -198,8 +198,8 @@ func TestImportCategories(t *testing.T) {
 		// A bad batch is refused whole.
 		orphan := category.Category{Code: "9901", Name: "孤儿", ParentCode: "99", Level: 2, Active: true}
 		fresh := category.Category{Code: "98", Name: "新一级", Level: 1, Active: true}
-		wantField(t, s.ImportCategories(ctx, audit.System, []category.Category{fresh, orphan}), "parent")
-		wantField(t, s.ImportCategories(ctx, audit.System, []category.Category{fresh, fresh}), "code")
+		wantCategoryField(t, s.ImportCategories(ctx, audit.System, []category.Category{fresh, orphan}), "parent")
+		wantCategoryField(t, s.ImportCategories(ctx, audit.System, []category.Category{fresh, fresh}), "code")
 		if _, err := s.Category(ctx, "98"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("a refused import stored 98: err = %v", err)
 		}

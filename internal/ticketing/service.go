@@ -244,9 +244,10 @@ func (s *Service) consequences(ctx context.Context, ch *store.TicketChange) ([]o
 			if err != nil {
 				return nil, err
 			}
-			if u.ContactPhone != "" && access.ValidatePhone(u.ContactPhone) == nil {
-				out = append(out, notify.Record(notify.Message{Channel: "sms", To: u.ContactPhone, Ref: t.Number,
-					Body: fmt.Sprintf("【12345】新工单 %s：%s。请及时签收办理。", t.Number, t.Title)}, fmt.Sprintf("unit/%s/%s/%d", t.ID, u.ID, t.Version)))
+			msg := notify.Message{Channel: "sms", To: u.ContactPhone, Ref: t.Number,
+				Body: fmt.Sprintf("【12345】新工单 %s：%s。请及时签收办理。", t.Number, t.Title)}
+			if msg.Validate() == nil { // a unit without a mobile number is told on its inbox only
+				out = append(out, notify.Record(msg, fmt.Sprintf("unit/%s/%s/%d", t.ID, u.ID, t.Version)))
 			}
 		}
 	case ev.To == workorder.StatusClosed:
@@ -264,10 +265,10 @@ func (s *Service) consequences(ctx context.Context, ch *store.TicketChange) ([]o
 
 // citizenNotice tells the caller about their order by SMS, unless they left no number.
 func citizenNotice(t workorder.Ticket, what, format string) []outbox.Record {
-	if t.Caller.Anonymous || t.Caller.Phone == "" || access.ValidatePhone(t.Caller.Phone) != nil || t.Caller.Phone[0] != '1' {
+	msg := notify.Message{Channel: "sms", To: t.Caller.Phone, Ref: t.Number, Body: "【12345】" + fmt.Sprintf(format, t.Number, t.QueryCode)}
+	if t.Caller.Anonymous || msg.Validate() != nil { // no number, or a landline that cannot take an SMS
 		return nil
 	}
-	msg := notify.Message{Channel: "sms", To: t.Caller.Phone, Ref: t.Number, Body: "【12345】" + fmt.Sprintf(format, t.Number, t.QueryCode)}
 	return []outbox.Record{notify.Record(msg, "citizen/"+what+"/"+t.ID)}
 }
 

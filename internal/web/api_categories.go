@@ -201,7 +201,9 @@ type categoryPatchRequest struct {
 	categoryFields
 }
 
-func actorWho(a access.Actor) audit.Who { return audit.Who{Actor: a.Username, RemoteAddr: a.RemoteAddr} }
+func actorWho(a access.Actor) audit.Who {
+	return audit.Who{Actor: a.Username, RemoteAddr: a.RemoteAddr}
+}
 
 func (s *Server) apiCreateCategory(w http.ResponseWriter, r *http.Request, a access.Actor) {
 	if err := access.Allow(a, access.ActionManageOrg, access.Target{}); err != nil {

@@ -58,7 +58,7 @@ func New(cfg Config, st *store.Store, au *auth.Service) (*Server, error) {
 	if err := s.registerAPI(mux); err != nil {
 		return nil, err
 	}
-	pages, err := ui.New(ui.Config{SecureCookies: cfg.SecureCookies}, st, au)
+	pages, err := ui.New(ui.Config{SecureCookies: cfg.SecureCookies}, ui.Deps{Store: st, Auth: au, Tickets: s.tickets})
 	if err != nil {
 		return nil, err
 	}

@@ -4,10 +4,13 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
+	"path"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/cityline/cityline/internal/access"
@@ -29,18 +32,38 @@ var languages = []string{defaultLang, "en"}
 // catalogue maps a message key to its text in one language. Texts with arguments use fmt verbs.
 type catalogue map[string]string
 
+// loadCatalogues reads i18n/LANG.json and every i18n/AREA.LANG.json (one file per screen area, so
+// that areas can be worked on apart), merging each language's files and refusing a key defined twice.
 func loadCatalogues() (map[string]catalogue, error) {
 	cats := map[string]catalogue{}
 	for _, lang := range languages {
-		b, err := catalogueFS.ReadFile("i18n/" + lang + ".json")
+		cats[lang] = catalogue{}
+	}
+	names, err := fs.Glob(catalogueFS, "i18n/*.json")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		base := strings.TrimSuffix(path.Base(name), ".json")
+		lang := base[strings.LastIndex(base, ".")+1:]
+		c, ok := cats[lang]
+		if !ok {
+			return nil, fmt.Errorf("ui catalogue %s: unknown language %q", name, lang)
+		}
+		b, err := catalogueFS.ReadFile(name)
 		if err != nil {
-			return nil, fmt.Errorf("ui catalogue %s: %w", lang, err)
+			return nil, fmt.Errorf("ui catalogue %s: %w", name, err)
 		}
-		var c catalogue
-		if err := json.Unmarshal(b, &c); err != nil {
-			return nil, fmt.Errorf("ui catalogue %s: %w", lang, err)
+		var part catalogue
+		if err := json.Unmarshal(b, &part); err != nil {
+			return nil, fmt.Errorf("ui catalogue %s: %w", name, err)
 		}
-		cats[lang] = c
+		for k, v := range part {
+			if _, dup := c[k]; dup {
+				return nil, fmt.Errorf("ui catalogue %s: key %q is defined twice", name, k)
+			}
+			c[k] = v
+		}
 	}
 	if missing := catalogueGaps(cats); len(missing) > 0 {
 		return nil, fmt.Errorf("ui catalogues differ: %v", missing)

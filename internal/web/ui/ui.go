@@ -13,6 +13,7 @@ import (
 	"html/template"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"github.com/cityline/cityline/internal/audit"
 	"github.com/cityline/cityline/internal/auth"
 	"github.com/cityline/cityline/internal/store"
+	"github.com/cityline/cityline/internal/ticketing"
 	"github.com/cityline/cityline/internal/web/httpx"
 )
 
@@ -33,20 +35,38 @@ type Config struct {
 	SecureCookies bool
 }
 
+// Deps are the services the pages call.
+type Deps struct {
+	Store   *store.Store
+	Auth    *auth.Service
+	Tickets *ticketing.Service
+}
+
 // UI holds the parsed pages and what their handlers need. It keeps no per-user state: everything a
 // request needs comes from its cookies and the database, so any node can serve any request.
 type UI struct {
 	cfg     Config
 	st      *store.Store
 	auth    *auth.Service
+	tickets *ticketing.Service
 	assets  *assets
 	cats    map[string]catalogue
 	pages   map[string]*template.Template
 	partial *template.Template
 }
 
-// pageData lists every page with the zero value of the data it renders; New executes each one with
-// it so that a template mistake is found at start-up.
+// area is one group of screens (work orders, the citizen portal, …): its pages, each with the zero
+// value of the data it renders, and its routes. Each area's file adds itself to areas in an init
+// function, so that areas are built side by side without editing one shared list.
+type area struct {
+	pages    map[string]any
+	register func(u *UI, mux *http.ServeMux)
+}
+
+var areas []area
+
+// pageData lists every page of the shell with the zero value of the data it renders; New executes
+// each page of the shell and of every area with it, so that a template mistake is found at start-up.
 var pageData = map[string]any{
 	"login.html":    loginData{},
 	"home.html":     homeData{},
@@ -60,8 +80,8 @@ var pageData = map[string]any{
 }
 
 // New parses and checks the templates, catalogues and static files.
-func New(cfg Config, st *store.Store, au *auth.Service) (*UI, error) {
-	u := &UI{cfg: cfg, st: st, auth: au, pages: map[string]*template.Template{}}
+func New(cfg Config, d Deps) (*UI, error) {
+	u := &UI{cfg: cfg, st: d.Store, auth: d.Auth, tickets: d.Tickets, pages: map[string]*template.Template{}}
 	var err error
 	if u.assets, err = loadAssets(); err != nil {
 		return nil, err
@@ -75,7 +95,16 @@ func New(cfg Config, st *store.Store, au *auth.Service) (*UI, error) {
 		return nil, fmt.Errorf("ui templates: %w", err)
 	}
 	u.partial = base
-	for name, zero := range pageData {
+	all := maps.Clone(pageData)
+	for _, a := range areas {
+		for name, zero := range a.pages {
+			if _, dup := all[name]; dup {
+				return nil, fmt.Errorf("ui template %s belongs to two areas", name)
+			}
+			all[name] = zero
+		}
+	}
+	for name, zero := range all {
 		t, err := template.Must(base.Clone()).ParseFS(templateFS, "templates/pages/"+name)
 		if err != nil {
 			return nil, fmt.Errorf("ui template %s: %w", name, err)
@@ -118,6 +147,9 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/units", u.signedIn(u.createUnit))
 	mux.HandleFunc("GET /admin/units/{id}", u.signedIn(u.unitPage))
 	mux.HandleFunc("POST /admin/units/{id}", u.signedIn(u.updateUnit))
+	for _, a := range areas {
+		a.register(u, mux)
+	}
 	mux.HandleFunc("GET /", u.notFoundAnywhere)
 }
 
