@@ -21,11 +21,15 @@ type TicketScope struct {
 
 // TicketFilter narrows a listing. Empty fields do not filter.
 type TicketFilter struct {
-	Scope       TicketScope
-	Statuses    []workorder.Status
-	UnitID      string // lead or co-handling unit
-	LeadUnitID  string
-	Category    string // this category and those under it (code prefix)
+	Scope      TicketScope
+	Statuses   []workorder.Status
+	UnitID     string // lead or co-handling unit
+	LeadUnitID string
+	// Category asks for this category and every category under it; ticketing.Service.List expands it
+	// into Categories from the catalogue (codes stay put when a category moves, so a code prefix
+	// would be wrong). The store itself filters by Categories only.
+	Category    string
+	Categories  []string
 	Type        workorder.RequestType
 	Channel     workorder.Channel
 	PlacePrefix string
@@ -77,8 +81,12 @@ func (s *Store) Tickets(ctx context.Context, f TicketFilter) (TicketPage, error)
 	if f.LeadUnitID != "" {
 		where = append(where, "t.lead_unit_id = "+arg(f.LeadUnitID))
 	}
-	if f.Category != "" {
-		where = append(where, "t.category_code LIKE "+arg(f.Category)+" || '%'")
+	if len(f.Categories) > 0 {
+		marks := make([]string, len(f.Categories))
+		for i, c := range f.Categories {
+			marks[i] = arg(c)
+		}
+		where = append(where, "t.category_code IN ("+strings.Join(marks, ", ")+")")
 	}
 	if f.Type != "" {
 		where = append(where, "t.request_type = "+arg(string(f.Type)))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cityline/cityline/internal/access"
 	"github.com/cityline/cityline/internal/audit"
+	catalog "github.com/cityline/cityline/internal/category"
 	"github.com/cityline/cityline/internal/locate"
 	"github.com/cityline/cityline/internal/notify"
 	"github.com/cityline/cityline/internal/outbox"
@@ -115,10 +116,18 @@ func (s *Service) checkReferences(ctx context.Context, in workorder.Intake) erro
 	if err != nil {
 		return err
 	}
-	if !c.Active {
-		return &workorder.FieldError{Field: "category", Reason: fmt.Sprintf("category %q is no longer in use", in.Category)}
+	// A category is usable only while it and every category above it are active.
+	for {
+		if !c.Active {
+			return &workorder.FieldError{Field: "category", Reason: fmt.Sprintf("category %q is no longer in use", in.Category)}
+		}
+		if c.ParentCode == "" {
+			return nil
+		}
+		if c, err = s.st.Category(ctx, c.ParentCode); err != nil {
+			return err
+		}
 	}
-	return nil
 }
 
 // Get returns one order the actor may see, by id or number.
@@ -143,10 +152,33 @@ func (s *Service) Timeline(ctx context.Context, a access.Actor, idOrNumber strin
 	return t, evs, err
 }
 
-// List returns a page of the orders the actor may see that match the filter.
+// List returns a page of the orders the actor may see that match the filter. A Category filter takes
+// in the category and every category under it, read from the catalogue.
 func (s *Service) List(ctx context.Context, a access.Actor, f store.TicketFilter) (store.TicketPage, error) {
 	f.Scope = ScopeOf(a)
+	if f.Category != "" {
+		codes, err := s.subtree(ctx, f.Category)
+		if err != nil {
+			return store.TicketPage{}, err
+		}
+		f.Categories = codes
+	}
 	return s.st.Tickets(ctx, f)
+}
+
+func (s *Service) subtree(ctx context.Context, code string) ([]string, error) {
+	all, err := s.st.Categories(ctx, store.CategoryFilter{})
+	if err != nil {
+		return nil, err
+	}
+	tree := catalog.NewTree(all)
+	out := []string{code}
+	for i := 0; i < len(out); i++ {
+		for _, c := range tree.Children(out[i]) {
+			out = append(out, c.Code)
+		}
+	}
+	return out, nil
 }
 
 // CallerHistory returns a caller's earlier orders for the agent on the phone with them (来电弹屏).

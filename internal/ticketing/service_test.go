@@ -56,6 +56,8 @@ func newWorld(t *testing.T, st *store.Store) *world {
 		{Code: "01", Name: "城市管理", Level: 1, Active: true},
 		{Code: "0101", Name: "路灯", ParentCode: "01", Level: 2, Active: true},
 		{Code: "0102", Name: "旧分类", ParentCode: "01", Level: 2, Active: false},
+		{Code: "02", Name: "停用大类", Level: 1, Active: false},
+		{Code: "0201", Name: "停用大类下的小类", ParentCode: "02", Level: 2, Active: true},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -129,10 +131,12 @@ func TestCreateNumbersLocatesAndIsIdempotent(t *testing.T) {
 				t.Errorf("bad %s: %v", field, err)
 			}
 		}
-		inactive := intake("旧分类")
-		inactive.Category = "0102"
-		if _, _, err := w.svc.Create(ctx, a, inactive, ticketing.Idempotency{}); err == nil {
-			t.Error("an inactive category was accepted")
+		for _, code := range []string{"0102", "0201"} {
+			inactive := intake("旧分类")
+			inactive.Category = code
+			if _, _, err := w.svc.Create(ctx, a, inactive, ticketing.Idempotency{}); err == nil {
+				t.Errorf("category %s (retired, or under a retired parent) was accepted", code)
+			}
 		}
 		if _, _, err := w.svc.Create(ctx, w.actor["light"], intake("单位自己建单"), ticketing.Idempotency{}); !errors.Is(err, access.ErrForbidden) {
 			t.Errorf("a unit handler took in an order: %v", err)
@@ -140,6 +144,12 @@ func TestCreateNumbersLocatesAndIsIdempotent(t *testing.T) {
 		page, err := w.svc.List(ctx, a, store.TicketFilter{})
 		if err != nil || len(page.Items) != 3 {
 			t.Fatalf("listing after 3 creations (one retried): %d items, %v", len(page.Items), err)
+		}
+		for code, want := range map[string]int{"01": 3, "0101": 3, "0102": 0} {
+			page, err := w.svc.List(ctx, a, store.TicketFilter{Category: code})
+			if err != nil || len(page.Items) != want {
+				t.Errorf("category %s and below: %d orders, want %d (%v)", code, len(page.Items), want, err)
+			}
 		}
 	})
 }
