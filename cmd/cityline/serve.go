@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"github.com/cityline/cityline/internal/auth"
+	"github.com/cityline/cityline/internal/notify"
+	"github.com/cityline/cityline/internal/outbox"
 	"github.com/cityline/cityline/internal/store"
 	"github.com/cityline/cityline/internal/web"
 )
@@ -17,17 +20,32 @@ import (
 type serveFlags struct {
 	addr          *string
 	secureCookies *bool
+	dataDir       *string
+	numberPrefix  *string
+	notify        notify.Config
 }
 
-func addServeFlags(fs *flag.FlagSet) serveFlags {
-	return serveFlags{
+func addServeFlags(fs *flag.FlagSet) *serveFlags {
+	sf := &serveFlags{
 		addr:          fs.String("addr", "127.0.0.1:8080", "HOST:PORT to listen on (0.0.0.0:8080 to accept other machines)"),
 		secureCookies: fs.Bool("secure-cookies", false, "mark session cookies HTTPS-only; turn on whenever users reach cityline over TLS"),
+		dataDir:       fs.String("data-dir", "data", "folder for attachments and the notification log; nodes sharing a database must share it"),
+		numberPrefix:  fs.String("number-prefix", "WH", "letters that start every work-order number (WH20261128000123)"),
 	}
+	n := &sf.notify
+	fs.StringVar(&n.LogFile, "notify-log", "", "file that receives every message no gateway is configured for (default DATA-DIR/notifications.log)")
+	fs.StringVar(&n.SMTPHost, "smtp-host", "", "SMTP server for e-mail; empty writes e-mail to the notification log")
+	fs.IntVar(&n.SMTPPort, "smtp-port", 0, "SMTP port (default 587)")
+	fs.StringVar(&n.SMTPFrom, "smtp-from", "", "sender address of e-mail")
+	fs.StringVar(&n.SMTPUser, "smtp-user", "", "SMTP user name; empty sends without signing in")
+	fs.StringVar(&n.SMTPPassword, "smtp-password", "", "SMTP password (prefer CITYLINE_SMTP_PASSWORD)")
+	fs.StringVar(&n.SMSURL, "sms-url", "", "HTTP SMS gateway that receives POST {to, text, ref}; empty writes SMS to the notification log")
+	fs.StringVar(&n.SMSToken, "sms-token", "", "bearer token for the SMS gateway (prefer CITYLINE_SMS_TOKEN)")
+	return sf
 }
 
 func runServe(ctx context.Context, args []string, out io.Writer) error {
-	fs := newFlagSet("serve", "serve [--addr HOST:PORT] [--db URL]", out)
+	fs := newFlagSet("serve", "serve [--addr HOST:PORT] [--db URL] [--data-dir DIR]", out)
 	db := dbFlag(fs)
 	sf := addServeFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -38,14 +56,28 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 	})
 }
 
-// serve runs the HTTP server on an open store until ctx ends. announce, if given, prints extra lines
-// once the server listens (the demo's logins).
-func serve(ctx context.Context, st *store.Store, sf serveFlags, out io.Writer, announce func(url string)) error {
-	go purgeExpired(ctx, st)
-	srv, err := web.New(web.Config{SecureCookies: *sf.secureCookies, Version: version}, st, auth.New(st, auth.Options{}))
+// serve runs the HTTP server, the outbox worker and the janitor on an open store until ctx ends.
+// announce, if given, prints extra lines once the server listens (the demo's logins).
+func serve(ctx context.Context, st *store.Store, sf *serveFlags, out io.Writer, announce func(url string)) error {
+	if sf.notify.LogFile == "" {
+		sf.notify.LogFile = filepath.Join(*sf.dataDir, "notifications.log")
+	}
+	router, err := notify.NewRouter(sf.notify)
 	if err != nil {
 		return err
 	}
+	srv, err := web.New(web.Config{SecureCookies: *sf.secureCookies, Version: version, DataDir: *sf.dataDir,
+		NumberPrefix: *sf.numberPrefix}, st, auth.New(st, auth.Options{}))
+	if err != nil {
+		return err
+	}
+	runner := &outbox.Runner{Store: st, Handlers: map[string]outbox.Handler{notify.Topic: notify.Handler(router)}, Poll: time.Second}
+	go func() {
+		if err := runner.Run(ctx); err != nil {
+			slog.Error("outbox worker stopped", "err", err)
+		}
+	}()
+	go janitor(ctx, st, srv)
 	return srv.ListenAndServe(ctx, *sf.addr, func(addr string) {
 		url := "http://" + addr
 		slog.Info("cityline serving", "url", url, "db", string(st.Dialect()))
@@ -56,16 +88,23 @@ func serve(ctx context.Context, st *store.Store, sf serveFlags, out io.Writer, a
 	})
 }
 
-// purgeExpired removes dead sessions and stale login counters once an hour, a day after they stop
-// mattering, for as long as the server runs.
-func purgeExpired(ctx context.Context, st *store.Store) {
+// janitor removes what stopped mattering a day ago — dead sessions, stale login counters, uploads
+// never attached to an order — once an hour, for as long as the server runs. Several nodes doing it
+// at once is harmless.
+func janitor(ctx context.Context, st *store.Store, srv *web.Server) {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
 	for {
-		if n, err := st.PurgeExpired(ctx, time.Now().Add(-24*time.Hour)); err != nil {
+		cutoff := time.Now().Add(-24 * time.Hour)
+		if n, err := st.PurgeExpired(ctx, cutoff); err != nil {
 			slog.Warn("purge expired sessions", "err", err)
 		} else if n > 0 {
 			slog.Info("purged expired sessions and login counters", "rows", n)
+		}
+		if n, err := srv.PurgeAttachments(ctx, cutoff); err != nil {
+			slog.Warn("purge orphan attachments", "err", err)
+		} else if n > 0 {
+			slog.Info("purged attachments never linked to an order", "files", n)
 		}
 		select {
 		case <-ctx.Done():

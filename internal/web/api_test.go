@@ -233,7 +233,7 @@ func TestMetricsCountRequestsByRoute(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("metrics: %d", status)
 	}
-	for _, want := range []string{`cityline_http_requests_total{code="200",route="GET /api/v1/org/units"} 1`, "go_goroutines", "process_resident_memory_bytes"} {
+	for _, want := range []string{`cityline_http_requests_total{code="200",route="GET /api/v1/org/units"} 1`, "go_goroutines", "process_resident_memory_bytes", "cityline_outbox_pending 0", "cityline_outbox_dead 0"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)
 		}

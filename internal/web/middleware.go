@@ -1,9 +1,11 @@
 package web
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -15,6 +17,7 @@ import (
 	"github.com/cityline/cityline/internal/access"
 	"github.com/cityline/cityline/internal/attachment"
 	"github.com/cityline/cityline/internal/auth"
+	"github.com/cityline/cityline/internal/store"
 	"github.com/cityline/cityline/internal/web/httpx"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -219,4 +222,28 @@ func (m *metrics) instrument(mux *http.ServeMux, next http.Handler) http.Handler
 			slog.Debug("request", "method", r.Method, "route", route, "status", rec.status, "ms", elapsed.Milliseconds())
 		}
 	})
+}
+
+// registerOutboxGauges reports how much follow-up work waits and how much has given up, read from the
+// database at scrape time so that every node reports the same truth.
+func registerOutboxGauges(reg prometheus.Registerer, st *store.Store) {
+	read := func(dead bool) func() float64 {
+		return func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			pending, deadN, err := st.OutboxStats(ctx)
+			if err != nil {
+				slog.Warn("outbox stats", "err", err)
+				return math.NaN()
+			}
+			if dead {
+				return float64(deadN)
+			}
+			return float64(pending)
+		}
+	}
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cityline_outbox_pending", Help: "Outbox records waiting to be handled (notifications and other follow-ups)."}, read(false)),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cityline_outbox_dead", Help: "Outbox records that gave up after their last attempt; see 'cityline notify dead'."}, read(true)),
+	)
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/cityline/cityline/internal/attachment"
 	"github.com/cityline/cityline/internal/auth"
 	"github.com/cityline/cityline/internal/locate"
 	"github.com/cityline/cityline/internal/store"
@@ -50,6 +51,7 @@ func New(cfg Config, st *store.Store, au *auth.Service) (*Server, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.metrics = newMetrics(reg)
+	registerOutboxGauges(reg, st)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
@@ -58,7 +60,8 @@ func New(cfg Config, st *store.Store, au *auth.Service) (*Server, error) {
 	if err := s.registerAPI(mux); err != nil {
 		return nil, err
 	}
-	pages, err := ui.New(ui.Config{SecureCookies: cfg.SecureCookies}, ui.Deps{Store: st, Auth: au, Tickets: s.tickets})
+	pages, err := ui.New(ui.Config{SecureCookies: cfg.SecureCookies}, ui.Deps{Store: st, Auth: au, Tickets: s.tickets,
+		Blobs: attachment.DiskBlobs(s.attachmentDir())})
 	if err != nil {
 		return nil, err
 	}
