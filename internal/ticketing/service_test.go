@@ -20,11 +20,6 @@ import (
 	"github.com/cityline/cityline/internal/workorder"
 )
 
-func square(lng0, lat0, lng1, lat1 float64) []byte {
-	return fmt.Appendf(nil, `{"type":"Polygon","coordinates":[[[%g,%g],[%g,%g],[%g,%g],[%g,%g],[%g,%g]]]}`,
-		lng0, lat0, lng1, lat0, lng1, lat1, lng0, lat1, lng0, lat0)
-}
-
 type world struct {
 	st    *store.Store
 	svc   *ticketing.Service
@@ -37,18 +32,7 @@ type world struct {
 func newWorld(t *testing.T, st *store.Store) *world {
 	t.Helper()
 	ctx := context.Background()
-	places := []org.Place{{Code: "150300", Name: "乌海市", Level: org.LevelCity}}
-	for i, d := range []string{"150302", "150303"} {
-		lng := 106.0 + float64(i)
-		places = append(places,
-			org.Place{Code: d, Name: "区" + d, Level: org.LevelDistrict, ParentCode: "150300"},
-			org.Place{Code: d + "001", Name: "街道", Level: org.LevelStreet, ParentCode: d},
-			org.Place{Code: d + "001001", Name: "社区", Level: org.LevelCommunity, ParentCode: d + "001"},
-			org.Place{Code: d + "001001001", Name: "网格", Level: org.LevelGrid, ParentCode: d + "001001", Boundary: square(lng, 39, lng+1, 40)})
-	}
-	if err := st.InsertPlaces(ctx, audit.System, places, "test"); err != nil {
-		t.Fatal(err)
-	}
+	storetest.TinyCity(t, st)
 	if err := st.ReplaceHotlineLines(ctx, audit.System, hotline.Catalogue()); err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +72,7 @@ func newWorld(t *testing.T, st *store.Store) *world {
 func intake(title string) workorder.Intake {
 	return workorder.Intake{Channel: workorder.ChannelPhone, Type: workorder.TypeComplaint, Category: "0101", Title: title,
 		Description: "滨河小区门口的路灯坏了一周，晚上很黑", Caller: workorder.Caller{Name: "张三", Phone: "13812345678"},
-		Lng: 106.5, Lat: 39.5, Address: "海勃湾区滨河小区"}
+		Lng: 106.25, Lat: 39.5, Address: "海勃湾区滨河小区"}
 }
 
 func TestCreateNumbersLocatesAndIsIdempotent(t *testing.T) {
@@ -263,7 +247,7 @@ func TestScopeSearchMergeAndCallerHistory(t *testing.T) {
 		dup.Caller.Phone = "13987654321"
 		child, _, _ := w.svc.Create(ctx, a, dup, ticketing.Idempotency{})
 		far := intake("海南区噪音扰民")
-		far.Lng, far.Lat, far.Address = 107.5, 39.5, "海南区"
+		far.Lng, far.Lat, far.Address = 107.25, 39.5, "海南区"
 		far.Description = "夜间施工噪音"
 		farT, _, err := w.svc.Create(ctx, a, far, ticketing.Idempotency{})
 		if err != nil {

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"fmt"
 	"net/http/httptest"
 	"testing"
 
@@ -12,16 +11,11 @@ import (
 	"github.com/cityline/cityline/internal/hotline"
 	"github.com/cityline/cityline/internal/org"
 	"github.com/cityline/cityline/internal/store"
+	"github.com/cityline/cityline/internal/store/storetest"
 	"github.com/cityline/cityline/internal/web"
 )
 
 const fixturePassword = "correct-horse-9"
-
-// square is a GeoJSON polygon for the axis-aligned box [lng0,lng1]×[lat0,lat1].
-func square(lng0, lat0, lng1, lat1 float64) []byte {
-	return fmt.Appendf(nil, `{"type":"Polygon","coordinates":[[[%g,%g],[%g,%g],[%g,%g],[%g,%g],[%g,%g]]]}`,
-		lng0, lat0, lng1, lat0, lng1, lat1, lng0, lat1, lng0, lat0)
-}
 
 // fixture is a small city: two districts, each with one street, one community and two grids side by side.
 type fixture struct {
@@ -35,20 +29,7 @@ type fixture struct {
 func newFixture(t *testing.T, st *store.Store) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	places := []org.Place{{Code: "150300", Name: "乌海市", Level: org.LevelCity}}
-	for i, d := range []string{"150302", "150303"} {
-		lng := 106.0 + float64(i)
-		places = append(places,
-			org.Place{Code: d, Name: "区" + d, Level: org.LevelDistrict, ParentCode: "150300", Boundary: square(lng, 39, lng+1, 40)},
-			org.Place{Code: d + "001", Name: "街道" + d, Level: org.LevelStreet, ParentCode: d, Boundary: square(lng, 39, lng+1, 40)},
-			org.Place{Code: d + "001001", Name: "社区" + d, Level: org.LevelCommunity, ParentCode: d + "001", Boundary: square(lng, 39, lng+1, 40)},
-			org.Place{Code: d + "001001001", Name: "第1网格", Level: org.LevelGrid, ParentCode: d + "001001", Boundary: square(lng, 39, lng+0.5, 40), CenterLng: lng + 0.25, CenterLat: 39.5},
-			org.Place{Code: d + "001001002", Name: "第2网格", Level: org.LevelGrid, ParentCode: d + "001001", Boundary: square(lng+0.5, 39, lng+1, 40), CenterLng: lng + 0.75, CenterLat: 39.5},
-		)
-	}
-	if err := st.InsertPlaces(ctx, audit.System, places, "fixture"); err != nil {
-		t.Fatalf("fixture places: %v", err)
-	}
+	storetest.TinyCity(t, st)
 	if err := st.ReplaceHotlineLines(ctx, audit.System, hotline.Catalogue()); err != nil {
 		t.Fatalf("fixture hotlines: %v", err)
 	}
