@@ -38,6 +38,7 @@ func commands() []command {
 		{"import", "import data: 'import geo FILE --level LEVEL' loads GeoJSON boundaries", runImport},
 		{"audit", "'audit verify' checks the tamper-evident audit chain", runAudit},
 		{"category", "'category import FILE.csv' adds a level1,level2,level3 spreadsheet to the catalogue", runCategory},
+		{"calendar", "the working calendar: 'calendar add --from TIME --working-days N' prints the due instant", runCalendar},
 		{"notify", "the outbox of notifications: status, dead records, retry, send a test", runNotify},
 		{"bench", "'bench startup' measures how fast the demo serves and its idle memory", runBench},
 		{"version", "print the version", runVersion},
