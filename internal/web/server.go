@@ -13,6 +13,7 @@ import (
 	"github.com/cityline/cityline/internal/locate"
 	"github.com/cityline/cityline/internal/store"
 	"github.com/cityline/cityline/internal/ticketing"
+	"github.com/cityline/cityline/internal/web/open311"
 	"github.com/cityline/cityline/internal/web/ui"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -60,6 +61,7 @@ func New(cfg Config, st *store.Store, au *auth.Service) (*Server, error) {
 	if err := s.registerAPI(mux); err != nil {
 		return nil, err
 	}
+	open311.New(open311.Deps{Store: st, Auth: au, Tickets: s.tickets}).Register(mux)
 	pages, err := ui.New(ui.Config{SecureCookies: cfg.SecureCookies}, ui.Deps{Store: st, Auth: au, Tickets: s.tickets,
 		Blobs: attachment.DiskBlobs(s.attachmentDir())})
 	if err != nil {
