@@ -19,11 +19,23 @@ type navItem struct {
 
 var navItems = []navItem{
 	{Path: "/", Label: "nav.home", Desc: "nav.home.desc", Icon: "⌂"},
+	{Path: "/desk/intake", Label: "tk.nav.intake", Desc: "tk.nav.intake.desc", Icon: "✎",
+		Roles: []access.Role{access.RoleAgent, access.RoleDispatcher, access.RoleSupervisor}},
+	{Path: "/desk/dispatch", Label: "tk.nav.dispatch", Desc: "tk.nav.dispatch.desc", Icon: "⇄",
+		Roles: []access.Role{access.RoleDispatcher, access.RoleSupervisor}},
+	{Path: "/desk/inbox", Label: "tk.nav.inbox", Desc: "tk.nav.inbox.desc", Icon: "✉",
+		Roles: []access.Role{access.RoleHandler, access.RoleUnitLead}},
+	{Path: "/desk/review", Label: "tk.nav.review", Desc: "tk.nav.review.desc", Icon: "✓",
+		Roles: []access.Role{access.RoleAgent, access.RoleDispatcher, access.RoleSupervisor}},
+	{Path: "/desk/visits", Label: "tk.nav.visits", Desc: "tk.nav.visits.desc", Icon: "↺",
+		Roles: []access.Role{access.RoleAgent, access.RoleDispatcher, access.RoleSupervisor}},
+	{Path: "/tickets", Label: "tk.nav.tickets", Desc: "tk.nav.tickets.desc", Icon: "☰", Roles: viewsTickets},
 	{Path: "/org", Label: "nav.org", Desc: "nav.org.desc", Icon: "▦"},
 	{Path: "/admin/users", Label: "nav.users", Desc: "nav.users.desc", Icon: "☺",
 		Roles: []access.Role{access.RoleAdmin, access.RoleSupervisor, access.RoleLeader}},
 	{Path: "/admin/units", Label: "nav.units", Desc: "nav.units.desc", Icon: "▤",
 		Roles: []access.Role{access.RoleAdmin}},
+	{Path: "/admin/categories", Label: "cat.nav", Desc: "cat.nav.desc", Icon: "☷", Roles: []access.Role{access.RoleAdmin}},
 }
 
 // navLink is a navigation entry as one user sees it.
