@@ -5,27 +5,40 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"text/tabwriter"
+	"time"
 
 	"github.com/cityline/cityline/internal/audit"
 	"github.com/cityline/cityline/internal/auth"
 	"github.com/cityline/cityline/internal/democity"
+	"github.com/cityline/cityline/internal/locate"
 	"github.com/cityline/cityline/internal/store"
+	"github.com/cityline/cityline/internal/ticketing"
 )
 
 // demoDB is where the demo keeps its embedded database; it is rebuilt at every start.
 const demoDB = "sqlite:data/demo.db"
 
 func runDemo(ctx context.Context, args []string, out io.Writer) error {
-	fs := newFlagSet("demo", "demo [--addr HOST:PORT] [--admin-password PW] [--db sqlite:PATH]", out)
+	fs := newFlagSet("demo", "demo [--addr HOST:PORT] [--admin-password PW] [--db sqlite:PATH] [--history-days N] [--simulate-rate N]", out)
 	db := fs.String("db", demoDB, "where the demo database goes; an existing SQLite file there is replaced")
 	adminPassword := fs.String("admin-password", "cityline-demo", "password of the administrator 'admin'")
 	demoPassword := fs.String("demo-password", "demo-1234", "password of every other demo user")
+	var live liveFlags
+	fs.IntVar(&live.historyDays, "history-days", 90, "days of past orders, filled in the background once the demo serves (0: none)")
+	fs.IntVar(&live.perDay, "history-per-day", democity.ReferencePace, "average orders a day in the history")
+	fs.Float64Var(&live.rate, "simulate-rate", democity.ReferencePace/24.0,
+		"orders an hour the simulator takes in while the demo runs, moving open orders along as it goes (0: off)")
 	sf := addServeFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := live.check(); err != nil {
 		return err
 	}
 	if err := removeSQLiteFiles(*db); err != nil {
@@ -43,9 +56,99 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 	// Building and seeding the city is a one-off burst (geometry, password hashes); hand that memory
 	// back now rather than keep it resident for the whole life of the server.
 	debug.FreeOSMemory()
-	return serve(ctx, st, sf, out, func(url string) {
+	bgCtx, stop := context.WithCancel(ctx)
+	var bg sync.WaitGroup
+	err = serve(ctx, st, sf, out, func(url string) {
 		printLogins(out, url, logins, *adminPassword, *demoPassword, key)
+		bg.Go(func() { live.run(bgCtx, st, out, *db) })
 	})
+	stop()
+	bg.Wait() // the store closes only after the history and the simulator have let go of it
+	return err
+}
+
+// liveFlags say how the demo city comes alive: months of history and a simulator.
+type liveFlags struct {
+	historyDays, perDay int
+	rate                float64
+}
+
+func (f liveFlags) check() error {
+	switch {
+	case f.historyDays < 0:
+		return errors.New("--history-days: want 0 or more")
+	case f.perDay < 1:
+		return errors.New("--history-per-day: want 1 or more")
+	case f.rate < 0:
+		return errors.New("--simulate-rate: want 0 or more")
+	}
+	return nil
+}
+
+// demoSeed fixes the made-up orders, so that every demo tells the same stories (on its own dates).
+const demoSeed = 150300
+
+// run fills the history, oldest day first, while the simulator keeps the present moving; both run
+// beside the server and stop with ctx. Users can work meanwhile: each day of history is one
+// transaction, and the database is free between days.
+func (f liveFlags) run(ctx context.Context, st *store.Store, out io.Writer, dbURL string) {
+	var wg sync.WaitGroup
+	if f.rate > 0 {
+		wg.Go(func() {
+			svc := ticketing.New(st, locate.New(st, 5*time.Second), ticketing.Config{})
+			sim, err := democity.NewSimulator(ctx, st, svc, democity.SimOptions{Rate: f.rate, Seed: demoSeed})
+			if err != nil {
+				slog.Error("demo simulator", "err", err)
+				return
+			}
+			slog.Info("demo simulator running", "orders_per_hour", f.rate)
+			if err := sim.Run(ctx); err != nil {
+				slog.Error("demo simulator", "err", err)
+			}
+		})
+	}
+	if f.historyDays > 0 {
+		start := time.Now()
+		slog.Info("demo history: filling in the background", "days", f.historyDays, "orders_per_day", f.perDay)
+		stats, err := democity.FillHistory(ctx, st, democity.HistoryOptions{Days: f.historyDays, PerDay: f.perDay, End: start,
+			Seed: demoSeed, Progress: func(day string, n int) { logHistoryDay(day, n, start) }})
+		switch {
+		case ctx.Err() != nil:
+		case err != nil:
+			slog.Error("demo history", "err", err)
+		default:
+			took := time.Since(start).Round(100 * time.Millisecond)
+			slog.Info("demo history written", "days", stats.Days, "orders", stats.Orders, "events", stats.Events, "took", took)
+			fmt.Fprintf(out, "History: %d orders over %d days written in %s%s.\n", stats.Orders, stats.Days, took, databaseSize(dbURL))
+			debug.FreeOSMemory()
+		}
+	}
+	wg.Wait()
+}
+
+// logHistoryDay reports progress every tenth day, and every day at debug level.
+func logHistoryDay(day string, orders int, start time.Time) {
+	level := slog.LevelDebug
+	if strings.HasSuffix(day, "0") {
+		level = slog.LevelInfo
+	}
+	slog.Log(context.Background(), level, "demo history: day written", "day", day, "orders", orders,
+		"elapsed", time.Since(start).Round(time.Second))
+}
+
+// databaseSize describes the size of an SQLite database with its write-ahead log, or nothing.
+func databaseSize(dbURL string) string {
+	path, ok := strings.CutPrefix(dbURL, "sqlite:")
+	if !ok {
+		return ""
+	}
+	var total int64
+	for _, f := range []string{path, path + "-wal"} {
+		if fi, err := os.Stat(f); err == nil {
+			total += fi.Size()
+		}
+	}
+	return fmt.Sprintf("; the database holds %.0f MB", float64(total)/(1<<20))
 }
 
 // removeSQLiteFiles deletes the demo's database file and its WAL companions so that every demo
