@@ -201,7 +201,12 @@ func printLogins(out io.Writer, url string, logins democity.Logins, adminPasswor
 	fmt.Fprintf(out, "\nDemo city 乌海市 is ready. Open %s and sign in as one of:\n\n", url)
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  USERNAME\tPASSWORD\tROLES\tSCOPE")
+	unitHandlers := 0
 	for _, l := range logins {
+		if strings.HasPrefix(l.Username, democity.UnitHandlerPrefix) {
+			unitHandlers++
+			continue
+		}
 		pw := demoPassword
 		switch l.Password {
 		case democity.PasswordAdmin:
@@ -216,6 +221,10 @@ func printLogins(out io.Writer, url string, logins democity.Logins, adminPasswor
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", l.Username, pw, strings.Join(roles, ","), l.Scope)
 	}
 	tw.Flush()
+	if unitHandlers > 0 {
+		fmt.Fprintf(out, "\nEvery other unit has a handler too: %s<unit code> (e.g. %sstreet-150302001), password %s — %d in all.\n",
+			democity.UnitHandlerPrefix, democity.UnitHandlerPrefix, demoPassword, unitHandlers)
+	}
 	if key != "" {
 		fmt.Fprintf(out, "\nAPI key of open311-client (Authorization: Bearer …):\n  %s\n", key)
 	}

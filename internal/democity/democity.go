@@ -64,7 +64,8 @@ func Build() (City, error) {
 		return City{}, err
 	}
 	units := p.buildUnits(city, districts, plans)
-	return City{Places: places, Lines: hotline.Catalogue(), Units: units, Users: p.buildUsers(city, districts, plans)}, nil
+	users := p.buildUsers(city, districts, plans)
+	return City{Places: places, Lines: hotline.Catalogue(), Units: units, Users: append(users, p.unitHandlers(units, users)...)}, nil
 }
 
 // buildPlaces cuts every district into its streets, each street into its communities and each

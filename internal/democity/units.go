@@ -147,3 +147,27 @@ func (p *planner) buildUsers(city area, districts []area, plans []streetPlan) []
 	machine.DisplayName, machine.Phone, machine.Machine = "Open311接口客户端", "", true
 	return users
 }
+
+// UnitHandlerPrefix starts the username of each unit's own handler account.
+const UnitHandlerPrefix = "h-"
+
+// unitHandlers gives every unit that has no handler among users one of its own (UnitHandlerPrefix and
+// the unit's code), so that every order the demo dispatches can be signed for and answered by a real
+// account.
+func (p *planner) unitHandlers(units []Unit, users []User) []User {
+	staffed := map[string]bool{centreCode: true}
+	for _, u := range users {
+		if u.Has(access.RoleHandler) {
+			staffed[u.UnitCode] = true
+		}
+	}
+	var out []User
+	for _, u := range units {
+		if staffed[u.Code] {
+			continue
+		}
+		out = append(out, User{User: access.User{Username: UnitHandlerPrefix + u.Code, DisplayName: p.personName(), Phone: p.phone(),
+			Roles: []access.Role{access.RoleHandler}, PlaceCode: u.PlaceCode}, UnitCode: u.Code, Password: PasswordDemo})
+	}
+	return out
+}
