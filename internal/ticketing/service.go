@@ -8,15 +8,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cityline/cityline/internal/access"
 	"github.com/cityline/cityline/internal/audit"
+	"github.com/cityline/cityline/internal/calendar"
 	catalog "github.com/cityline/cityline/internal/category"
 	"github.com/cityline/cityline/internal/locate"
 	"github.com/cityline/cityline/internal/notify"
 	"github.com/cityline/cityline/internal/outbox"
+	"github.com/cityline/cityline/internal/sla"
 	"github.com/cityline/cityline/internal/store"
 	"github.com/cityline/cityline/internal/workorder"
 )
@@ -29,6 +34,11 @@ var ErrNotFound = store.ErrNotFound
 type Config struct {
 	// NumberPrefix starts every order number, e.g. "WH" for 乌海.
 	NumberPrefix string
+	// PortalLimit is how many orders one address may submit through the public portal in an hour;
+	// 0 means DefaultPortalLimit.
+	PortalLimit int
+	// OfficeHours are the working hours time limits count in; nil means calendar.DefaultHours.
+	OfficeHours calendar.Hours
 }
 
 // Service is the work-order application service. It is safe for concurrent use.
@@ -37,6 +47,9 @@ type Service struct {
 	loc *locate.Service
 	cfg Config
 	now func() time.Time
+	// limits caches the time-limit rules (see TimeLimits); limitsMu lets one caller reload them.
+	limits   atomic.Pointer[cachedLimits]
+	limitsMu sync.Mutex
 }
 
 // New makes a Service.
@@ -214,7 +227,115 @@ func (s *Service) Act(ctx context.Context, a access.Actor, idOrNumber string, c 
 	if err := s.resolveAction(ctx, &change, c); err != nil {
 		return t, err
 	}
+	if err := s.applyTimeLimits(ctx, &change, now); err != nil {
+		return t, err
+	}
 	return s.st.ApplyTicketChange(ctx, who(a), change)
+}
+
+// applyTimeLimits sets the order's due times as the clock rules say (sla.Rules.Apply) and hands the
+// store its clock and timers, to be written with the action. A step that changes the clock records
+// it on its timeline event under "deadlines": how the due times were computed.
+func (s *Service) applyTimeLimits(ctx context.Context, ch *store.TicketChange, now time.Time) error {
+	rules, err := s.TimeLimits(ctx)
+	if err != nil {
+		return err
+	}
+	var clock *sla.Clock
+	switch c, err := s.st.TicketClock(ctx, ch.Before.ID); {
+	case err == nil:
+		clock = &c
+	case !errors.Is(err, store.ErrNotFound):
+		return err
+	}
+	out := rules.Apply(sla.Step{Action: ch.Event.Action, Before: ch.Before, After: ch.After, Clock: clock, At: now})
+	ch.After = out.Ticket
+	if out.Clock == nil {
+		return nil
+	}
+	ch.Clock = &store.ClockChange{Clock: *out.Clock, Write: out.Changed, Timers: out.Timers, At: now}
+	if out.Changed {
+		ch.Event.Data["deadlines"] = *out.Clock
+		if out.Clock.Problem != "" {
+			slog.Warn("due times incomplete", "ticket", ch.After.Number, "problem", out.Clock.Problem)
+		}
+	}
+	return nil
+}
+
+// Deadlines is how the order's due times were computed; ok is false for an order never dispatched,
+// which has none. The caller has already checked that the actor may see the order.
+func (s *Service) Deadlines(ctx context.Context, t workorder.Ticket) (c sla.Clock, ok bool, err error) {
+	c, err = s.st.TicketClock(ctx, t.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return c, false, nil
+	}
+	return c, err == nil, err
+}
+
+// timeLimitsReload is how long the time-limit rules are used before they are read again: the
+// database holds them, this node only a copy, so an edit made on another node applies here within
+// this time (and at once on the node that made it, see RefreshTimeLimits).
+const timeLimitsReload = 30 * time.Second
+
+type cachedLimits struct {
+	rules  sla.Rules
+	loaded time.Time
+}
+
+// TimeLimits returns the rules deadlines are computed by: the policy set in force, the working
+// calendar with the deployment's own years, and the category catalogue. The first call on a new
+// database stores the default policies (sla.Defaults). When a reload fails, the rules read last stay
+// in use and the failure is logged; with nothing read yet the error is returned.
+func (s *Service) TimeLimits(ctx context.Context) (sla.Rules, error) {
+	if c := s.limits.Load(); c != nil && time.Since(c.loaded) < timeLimitsReload {
+		return c.rules, nil
+	}
+	s.limitsMu.Lock()
+	defer s.limitsMu.Unlock()
+	old := s.limits.Load()
+	if old != nil && time.Since(old.loaded) < timeLimitsReload {
+		return old.rules, nil
+	}
+	rules, err := s.loadTimeLimits(ctx)
+	if err != nil {
+		if old == nil {
+			return sla.Rules{}, err
+		}
+		slog.Warn("time-limit rules not reloaded; using those read before", "err", err)
+		rules = old.rules
+	}
+	s.limits.Store(&cachedLimits{rules: rules, loaded: time.Now()})
+	return rules, nil
+}
+
+// RefreshTimeLimits makes the next TimeLimits read the rules again, after this node changed them.
+func (s *Service) RefreshTimeLimits() { s.limits.Store(nil) }
+
+func (s *Service) loadTimeLimits(ctx context.Context) (sla.Rules, error) {
+	set, err := s.st.SLAPolicies(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		if err := s.st.SeedSLAPolicies(ctx, audit.System, sla.Defaults()); err != nil {
+			return sla.Rules{}, fmt.Errorf("seed the default time-limit policies: %w", err)
+		}
+		set, err = s.st.SLAPolicies(ctx)
+	}
+	if err != nil {
+		return sla.Rules{}, err
+	}
+	years, err := s.st.CalendarArrangements(ctx)
+	if err != nil {
+		return sla.Rules{}, err
+	}
+	cal, err := calendar.New(calendar.Config{Hours: s.cfg.OfficeHours, Extra: years})
+	if err != nil {
+		return sla.Rules{}, fmt.Errorf("working calendar: %w", err)
+	}
+	cats, err := s.st.Categories(ctx, store.CategoryFilter{})
+	if err != nil {
+		return sla.Rules{}, err
+	}
+	return sla.NewRules(set, cal, cats), nil
 }
 
 // resolveAction checks what the action refers to and adds the consequences that follow from it.

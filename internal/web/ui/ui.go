@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/cityline/cityline/internal/access"
+	"github.com/cityline/cityline/internal/attachment"
 	"github.com/cityline/cityline/internal/audit"
 	"github.com/cityline/cityline/internal/auth"
 	"github.com/cityline/cityline/internal/store"
@@ -40,6 +41,8 @@ type Deps struct {
 	Store   *store.Store
 	Auth    *auth.Service
 	Tickets *ticketing.Service
+	// Blobs keeps the files that forms upload (the portal's photos), where the API keeps its own.
+	Blobs attachment.Blobs
 }
 
 // UI holds the parsed pages and what their handlers need. It keeps no per-user state: everything a
@@ -49,6 +52,7 @@ type UI struct {
 	st      *store.Store
 	auth    *auth.Service
 	tickets *ticketing.Service
+	blobs   attachment.Blobs
 	assets  *assets
 	cats    map[string]catalogue
 	pages   map[string]*template.Template
@@ -81,7 +85,7 @@ var pageData = map[string]any{
 
 // New parses and checks the templates, catalogues and static files.
 func New(cfg Config, d Deps) (*UI, error) {
-	u := &UI{cfg: cfg, st: d.Store, auth: d.Auth, tickets: d.Tickets, pages: map[string]*template.Template{}}
+	u := &UI{cfg: cfg, st: d.Store, auth: d.Auth, tickets: d.Tickets, blobs: d.Blobs, pages: map[string]*template.Template{}}
 	var err error
 	if u.assets, err = loadAssets(); err != nil {
 		return nil, err
