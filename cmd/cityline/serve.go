@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/cityline/cityline/internal/auth"
 	"github.com/cityline/cityline/internal/notify"
 	"github.com/cityline/cityline/internal/outbox"
 	"github.com/cityline/cityline/internal/store"
+	"github.com/cityline/cityline/internal/ticketing"
 	"github.com/cityline/cityline/internal/web"
 )
 
@@ -22,6 +25,8 @@ type serveFlags struct {
 	secureCookies *bool
 	dataDir       *string
 	numberPrefix  *string
+	portalLimit   *int
+	proxies       *string
 	notify        notify.Config
 }
 
@@ -31,6 +36,8 @@ func addServeFlags(fs *flag.FlagSet) *serveFlags {
 		secureCookies: fs.Bool("secure-cookies", false, "mark session cookies HTTPS-only; turn on whenever users reach cityline over TLS"),
 		dataDir:       fs.String("data-dir", "data", "folder for attachments and the notification log; nodes sharing a database must share it"),
 		numberPrefix:  fs.String("number-prefix", "WH", "letters that start every work-order number (WH20261128000123)"),
+		portalLimit:   fs.Int("portal-limit", 10, "orders one address may submit through the citizen portal per hour"),
+		proxies:       fs.String("trusted-proxies", "", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed"),
 	}
 	n := &sf.notify
 	fs.StringVar(&n.LogFile, "notify-log", "", "file that receives every message no gateway is configured for (default DATA-DIR/notifications.log)")
@@ -56,7 +63,8 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 	})
 }
 
-// serve runs the HTTP server, the outbox worker and the janitor on an open store until ctx ends.
+// serve runs the HTTP server, the outbox worker, the time-limit sweeper and the janitor on an open
+// store until ctx ends.
 // announce, if given, prints extra lines once the server listens (the demo's logins).
 func serve(ctx context.Context, st *store.Store, sf *serveFlags, out io.Writer, announce func(url string)) error {
 	if sf.notify.LogFile == "" {
@@ -66,8 +74,15 @@ func serve(ctx context.Context, st *store.Store, sf *serveFlags, out io.Writer, 
 	if err != nil {
 		return err
 	}
+	proxies, err := parseProxies(*sf.proxies)
+	if err != nil {
+		return err
+	}
+	if *sf.portalLimit < 1 {
+		return fmt.Errorf("--portal-limit: at least 1")
+	}
 	srv, err := web.New(web.Config{SecureCookies: *sf.secureCookies, Version: version, DataDir: *sf.dataDir,
-		NumberPrefix: *sf.numberPrefix}, st, auth.New(st, auth.Options{}))
+		NumberPrefix: *sf.numberPrefix, PortalLimit: *sf.portalLimit, TrustedProxies: proxies}, st, auth.New(st, auth.Options{}))
 	if err != nil {
 		return err
 	}
@@ -75,6 +90,12 @@ func serve(ctx context.Context, st *store.Store, sf *serveFlags, out io.Writer, 
 	go func() {
 		if err := runner.Run(ctx); err != nil {
 			slog.Error("outbox worker stopped", "err", err)
+		}
+	}()
+	sweeper := &ticketing.Sweeper{Store: st, Fired: func(int) { runner.Notify() }}
+	go func() {
+		if err := sweeper.Run(ctx); err != nil {
+			slog.Error("time-limit sweeper stopped", "err", err)
 		}
 	}()
 	go janitor(ctx, st, srv)
@@ -112,4 +133,25 @@ func janitor(ctx context.Context, st *store.Store, srv *web.Server) {
 		case <-tick.C:
 		}
 	}
+}
+
+// parseProxies reads --trusted-proxies: addresses ("10.0.0.5") or ranges ("10.0.0.0/8").
+func parseProxies(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(item); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		addr, err := netip.ParseAddr(item)
+		if err != nil {
+			return nil, fmt.Errorf("--trusted-proxies: %q is neither an address nor a CIDR range", item)
+		}
+		out = append(out, netip.PrefixFrom(addr, addr.BitLen()))
+	}
+	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"runtime/debug"
 	"strconv"
@@ -246,4 +247,48 @@ func registerOutboxGauges(reg prometheus.Registerer, st *store.Store) {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cityline_outbox_pending", Help: "Outbox records waiting to be handled (notifications and other follow-ups)."}, read(false)),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cityline_outbox_dead", Help: "Outbox records that gave up after their last attempt; see 'cityline notify dead'."}, read(true)),
 	)
+}
+
+// realClient replaces the request's remote address with the client's own when the request came
+// through one of the trusted reverse proxies, so that throttling, the portal's limit and the audit
+// log see citizens rather than the proxy. The rightmost address in X-Forwarded-For that is not itself
+// a trusted proxy is the client: everything left of it could have been written by the client.
+func realClient(trusted []netip.Prefix, next http.Handler) http.Handler {
+	if len(trusted) == 0 {
+		return next
+	}
+	isTrusted := func(s string) bool {
+		addr, err := netip.ParseAddr(strings.TrimSpace(s))
+		if err != nil {
+			return false
+		}
+		for _, p := range trusted {
+			if p.Contains(addr.Unmap()) {
+				return true
+			}
+		}
+		return false
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil || !isTrusted(host) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			hop := strings.TrimSpace(hops[i])
+			if hop == "" || isTrusted(hop) {
+				continue
+			}
+			if addr, err := netip.ParseAddr(hop); err == nil {
+				r2 := r.Clone(r.Context())
+				r2.RemoteAddr = netip.AddrPortFrom(addr, 0).String()
+				next.ServeHTTP(w, r2)
+				return
+			}
+			break
+		}
+		next.ServeHTTP(w, r)
+	})
 }

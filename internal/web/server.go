@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/cityline/cityline/internal/attachment"
@@ -31,6 +32,12 @@ type Config struct {
 	DataDir string
 	// NumberPrefix starts every work-order number, e.g. "WH" for 乌海.
 	NumberPrefix string
+	// PortalLimit is how many orders one address may submit through the citizen portal in an hour
+	// (0: ticketing.DefaultPortalLimit).
+	PortalLimit int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the real client; requests
+	// from anywhere else are taken at their own address, so a client cannot forge one.
+	TrustedProxies []netip.Prefix
 }
 
 // Server is the whole HTTP surface of one node. It keeps no state that other nodes need: sessions,
@@ -48,7 +55,7 @@ type Server struct {
 // New assembles the server.
 func New(cfg Config, st *store.Store, au *auth.Service) (*Server, error) {
 	s := &Server{cfg: cfg, st: st, auth: au, locator: locate.New(st, 5*time.Second)}
-	s.tickets = ticketing.New(st, s.locator, ticketing.Config{NumberPrefix: cfg.NumberPrefix})
+	s.tickets = ticketing.New(st, s.locator, ticketing.Config{NumberPrefix: cfg.NumberPrefix, PortalLimit: cfg.PortalLimit})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.metrics = newMetrics(reg)
@@ -69,7 +76,7 @@ func New(cfg Config, st *store.Store, au *auth.Service) (*Server, error) {
 	}
 	pages.Register(mux)
 
-	s.handler = recoverPanics(securityHeaders(s.metrics.instrument(mux, s.authenticate(checkCSRF(mux)))))
+	s.handler = recoverPanics(realClient(cfg.TrustedProxies, securityHeaders(s.metrics.instrument(mux, s.authenticate(checkCSRF(mux))))))
 	return s, nil
 }
 
