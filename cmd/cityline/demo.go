@@ -198,7 +198,7 @@ func seedDemo(ctx context.Context, st *store.Store, adminPassword, demoPassword 
 }
 
 func printLogins(out io.Writer, url string, logins democity.Logins, adminPassword, demoPassword, key string) {
-	fmt.Fprintf(out, "\nDemo city 乌海市 is ready. Open %s and sign in as one of:\n\n", url)
+	fmt.Fprintf(out, "\nDemo city 乌海市 is ready. Citizens submit and follow requests at %s/portal.\nStaff open %s and sign in as one of:\n\n", url, url)
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  USERNAME\tPASSWORD\tROLES\tSCOPE")
 	unitHandlers := 0
