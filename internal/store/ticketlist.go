@@ -40,9 +40,12 @@ type TicketFilter struct {
 	Now         time.Time
 	Limit       int    // default 50, at most 500
 	Cursor      string // from the previous page's NextCursor
+	// OldestFirst lists the oldest orders first, the way a queue is worked; the cursor then pages
+	// towards newer ones.
+	OldestFirst bool
 }
 
-// TicketPage is one page of a listing, newest first.
+// TicketPage is one page of a listing, newest first unless the filter asks for the oldest first.
 type TicketPage struct {
 	Items      []workorder.Ticket
 	NextCursor string // empty on the last page
@@ -125,7 +128,7 @@ func (s *Store) Tickets(ctx context.Context, f TicketFilter) (TicketPage, error)
 		if !ok || err != nil {
 			return TicketPage{}, fmt.Errorf("cursor %q: %w", f.Cursor, ErrBadCursor)
 		}
-		where = append(where, fmt.Sprintf("(t.created_at < %s OR (t.created_at = %s AND t.id < %s))", arg(ms), arg(ms), arg(id)))
+		where = append(where, fmt.Sprintf("(t.created_at %[1]s %[2]s OR (t.created_at = %[2]s AND t.id %[1]s %[3]s))", past(f), arg(ms), arg(id)))
 	}
 	limit := f.Limit
 	if limit <= 0 {
@@ -136,7 +139,11 @@ func (s *Store) Tickets(ctx context.Context, f TicketFilter) (TicketPage, error)
 	if len(where) > 0 {
 		cond = strings.Join(where, " AND ")
 	}
-	items, err := s.ticketsWhere(ctx, cond+" ORDER BY t.created_at DESC, t.id DESC LIMIT "+arg(limit+1), args...)
+	order := "DESC"
+	if f.OldestFirst {
+		order = "ASC"
+	}
+	items, err := s.ticketsWhere(ctx, cond+" ORDER BY t.created_at "+order+", t.id "+order+" LIMIT "+arg(limit+1), args...)
 	if err != nil {
 		return TicketPage{}, err
 	}
@@ -147,6 +154,14 @@ func (s *Store) Tickets(ctx context.Context, f TicketFilter) (TicketPage, error)
 		page.NextCursor = fmt.Sprintf("%d:%s", last.CreatedAt.UnixMilli(), last.ID)
 	}
 	return page, nil
+}
+
+// past is the comparison that keeps the orders after the cursor in the listing's order.
+func past(f TicketFilter) string {
+	if f.OldestFirst {
+		return ">"
+	}
+	return "<"
 }
 
 // ErrBadCursor means a pagination cursor was not one this store handed out.

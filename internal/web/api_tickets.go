@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -11,7 +10,7 @@ import (
 	"time"
 
 	"github.com/cityline/cityline/internal/access"
-	"github.com/cityline/cityline/internal/audit"
+	"github.com/cityline/cityline/internal/sla"
 	"github.com/cityline/cityline/internal/store"
 	"github.com/cityline/cityline/internal/ticketing"
 	"github.com/cityline/cityline/internal/web/httpx"
@@ -96,6 +95,8 @@ type ticketJSON struct {
 	ClosedAt        *time.Time             `json:"closed_at,omitempty"`
 	Version         int                    `json:"version"`
 	Actions         []workorder.Action     `json:"actions"`
+	// Deadlines says how the due times were computed; only the single-order view carries it.
+	Deadlines *sla.Clock `json:"deadlines,omitempty"`
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -132,43 +133,12 @@ func toTicketJSON(a access.Actor, t workorder.Ticket, p personal) ticketJSON {
 		lat, lng := t.Location.Lat, t.Location.Lng
 		out.Location.Lat, out.Location.Lng = &lat, &lng
 	}
-	centre := workorder.PartOf(a, t) == workorder.Centre
-	if centre || a.Has(access.RoleMachine) {
+	if ticketing.ShowsQueryCode(a, t) {
 		out.QueryCode = t.QueryCode
 	}
-	c := t.Caller
-	switch {
-	case c.Confidential && !centre:
-		out.Caller = &callerJSON{Confidential: true} // 保密: units never learn who called
-	case p == personalFull && access.Allow(a, access.ActionViewPersonalData, access.Target{PlaceCode: t.Location.PlaceCode}) == nil:
-		out.Caller = &callerJSON{Name: c.Name, Phone: c.Phone, IDNumber: c.IDNumber, Confidential: c.Confidential, Anonymous: c.Anonymous}
-	default:
-		out.Caller = &callerJSON{Name: maskIf(c.Name, access.MaskName), Phone: maskIf(c.Phone, access.MaskPhone),
-			IDNumber: maskIf(c.IDNumber, access.MaskIDNumber), Confidential: c.Confidential, Anonymous: c.Anonymous}
-	}
+	c := ticketing.CallerFor(a, t, p == personalFull)
+	out.Caller = &callerJSON{Name: c.Name, Phone: c.Phone, IDNumber: c.IDNumber, Confidential: c.Confidential, Anonymous: c.Anonymous}
 	return out
-}
-
-func maskIf(v string, mask func(string) string) string {
-	if v == "" {
-		return ""
-	}
-	return mask(v)
-}
-
-// auditPersonalRead records that a viewer saw a caller's details in full.
-func (s *Server) auditPersonalRead(ctx context.Context, a access.Actor, t workorder.Ticket) error {
-	if t.Caller.Phone == "" && t.Caller.IDNumber == "" && t.Caller.Name == "" {
-		return nil
-	}
-	if access.Allow(a, access.ActionViewPersonalData, access.Target{PlaceCode: t.Location.PlaceCode}) != nil {
-		return nil
-	}
-	if t.Caller.Confidential && workorder.PartOf(a, t) != workorder.Centre {
-		return nil
-	}
-	return s.st.RecordRead(ctx, audit.Who{Actor: a.Username, RemoteAddr: a.RemoteAddr}, audit.Change{Action: "ticket.personal_read",
-		ObjectType: "ticket", ObjectID: t.ID, Detail: map[string]any{"number": t.Number}})
 }
 
 type intakeJSON struct {
@@ -231,11 +201,20 @@ func (s *Server) apiGetTicket(w http.ResponseWriter, r *http.Request, a access.A
 		ticketError(w, r, err)
 		return
 	}
-	if err := s.auditPersonalRead(r.Context(), a, t); err != nil {
+	if err := s.tickets.RecordCallerRead(r.Context(), a, t); err != nil {
 		internalError(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, toTicketJSON(a, t, personalFull))
+	out := toTicketJSON(a, t, personalFull)
+	clock, ok, err := s.tickets.Deadlines(r.Context(), t)
+	if err != nil {
+		internalError(w, r, err)
+		return
+	}
+	if ok {
+		out.Deadlines = &clock
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 type eventJSON struct {
