@@ -20,7 +20,7 @@ func TestDemoComesAlive(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "demo.db")
 	go func() {
 		done <- run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--db", "sqlite:" + db, "--history-days", "2",
-			"--history-per-day", "40", "--simulate-rate", "3600"}, out, out)
+			"--history-per-day", "40", "--simulate-rate", "3600", "--data-dir", filepath.Dir(db)}, out, out)
 	}()
 	defer func() {
 		cancel()

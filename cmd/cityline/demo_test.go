@@ -39,7 +39,8 @@ func TestDemoServesALiveCity(t *testing.T) {
 	done := make(chan int, 1)
 	db := filepath.Join(t.TempDir(), "demo.db")
 	go func() {
-		done <- run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--db", "sqlite:" + db, "--admin-password", "s3cret-admin"}, out, out)
+		done <- run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--db", "sqlite:" + db, "--admin-password", "s3cret-admin",
+			"--history-days", "0", "--data-dir", filepath.Dir(db)}, out, out)
 	}()
 	t.Cleanup(func() {
 		cancel()
