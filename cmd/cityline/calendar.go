@@ -17,6 +17,7 @@ func runCalendar(ctx context.Context, args []string, out io.Writer) error {
 	return runGroup(ctx, "calendar", []subcommand{
 		{"add", "print the due instant N working days or hours after --from", calendarAdd},
 		{"show", "list a year's days off and make-up working days", calendarShow},
+		{"import", "store a file of holiday arrangements (a new year, local days off) in the database", calendarImport},
 	}, args, out)
 }
 

@@ -43,6 +43,7 @@ func (s *Server) registerAPI(mux *http.ServeMux) error {
 	s.registerTicketAPI(mux)
 	s.registerAttachmentAPI(mux)
 	s.registerCategoryAPI(mux)
+	s.registerSLAAPI(mux)
 	return nil
 }
 

@@ -1,0 +1,132 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/cityline/cityline/internal/audit"
+	"github.com/cityline/cityline/internal/category"
+	"github.com/cityline/cityline/internal/sla"
+	"github.com/cityline/cityline/internal/store"
+	"github.com/cityline/cityline/internal/store/storetest"
+)
+
+// setBody is the default policy set edited by edit, as a PUT body based on version.
+func setBody(t *testing.T, version int, edit func(s *sla.Set)) string {
+	t.Helper()
+	s := sla.Defaults()
+	s.Version = version
+	if edit != nil {
+		edit(&s)
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestSLAAPIScenarios walks the time-limit API in order: the steps build on each other (the policies
+// are edited, a calendar year imported, an order dispatched under the new policies).
+func TestSLAAPIScenarios(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st)
+		demo, err := category.Demo()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.ImportCategories(context.Background(), audit.System, demo); err != nil {
+			t.Fatal(err)
+		}
+		admin, district, agent := f.login(t, "admin"), f.login(t, "admin-hbw"), f.login(t, "agent")
+		shorter := setBody(t, 1, func(s *sla.Set) {
+			s.Policies[3].Reply = sla.Limit{Value: 12, Unit: sla.WorkingDays}
+			s.Policies[3].Close = s.Policies[3].Reply
+			s.WarnPercent = 75
+		})
+		steps := []struct {
+			name, method, path, as, body string
+			status                       int
+			contains, absent             []string
+		}{
+			{"policies anonymous", "GET", "/api/v1/sla/policies", "", "", 401, nil, nil},
+			{"defaults on a new database", "GET", "/api/v1/sla/policies", agent, "", 200,
+				[]string{`"version":1`, `"warn_percent":80`, `"id":"complaint"`, `"close":{"value":15,"unit":"working_days"}`,
+					`"id":"outage-110101","name":"停水","category":"110101"`, `"sign_for":{"value":2,"unit":"working_hours"}`}, nil},
+			{"agents may not edit", "PUT", "/api/v1/sla/policies", agent, shorter, 403, nil, nil},
+			{"district admins may not edit", "PUT", "/api/v1/sla/policies", district, shorter, 403, nil, nil},
+			{"zero limit", "PUT", "/api/v1/sla/policies", admin, setBody(t, 1, func(s *sla.Set) { s.Policies[0].Close.Value = 0 }), 400,
+				[]string{`"field":"policies[0].close.value"`}, nil},
+			{"negative limit", "PUT", "/api/v1/sla/policies", admin, setBody(t, 1, func(s *sla.Set) { s.Policies[1].SignFor.Value = -2 }), 400,
+				[]string{`"field":"policies[1].sign_for.value"`}, nil},
+			{"type left uncovered", "PUT", "/api/v1/sla/policies", admin, setBody(t, 1, func(s *sla.Set) { s.Policies = s.Policies[1:] }), 400,
+				[]string{`"field":"policies"`, "enquiry is not covered"}, nil},
+			{"unknown category", "PUT", "/api/v1/sla/policies", admin, setBody(t, 1, func(s *sla.Set) { s.Policies[8].Category = "9901" }), 400,
+				[]string{`"field":"policies[8].category"`, "9901"}, nil},
+			{"unknown field", "PUT", "/api/v1/sla/policies", admin, `{"version":1,"warn_percent":80,"policies":[],"colour":"red"}`, 400,
+				[]string{`"field":"colour"`}, nil},
+			{"edit", "PUT", "/api/v1/sla/policies", admin, shorter, 200, []string{`"version":2`, `"warn_percent":75`, `"updated_by":"admin"`}, nil},
+			{"a stale edit", "PUT", "/api/v1/sla/policies", admin, shorter, 409, []string{"version"}, nil},
+			{"in force", "GET", "/api/v1/sla/policies", agent, "", 200, []string{`"version":2`, `"close":{"value":12,"unit":"working_days"}`}, nil},
+			{"an earlier version", "GET", "/api/v1/sla/policies?version=1", agent, "", 200, []string{`"version":1`, `"warn_percent":80`}, nil},
+			{"no such version", "GET", "/api/v1/sla/policies?version=7", agent, "", 404, nil, nil},
+			{"bad version", "GET", "/api/v1/sla/policies?version=first", agent, "", 400, []string{`"field":"version"`}, nil},
+
+			{"calendar: nothing added yet", "GET", "/api/v1/sla/calendar", agent, "", 200, []string{`"items":[]`}, nil},
+			{"calendar: agents may not import", "POST", "/api/v1/sla/calendar", agent, "year 2027\noff 2027-01-01 元旦\n", 403, nil, nil},
+			{"calendar: not the format", "POST", "/api/v1/sla/calendar", admin, "year 2027\nholiday 2027-01-01\n", 400,
+				[]string{`"field":"calendar"`, "line 2"}, nil},
+			{"calendar: contradictory", "POST", "/api/v1/sla/calendar", admin, "year 2027\noff 2027-01-01 元旦\nwork 2027-01-01 元旦\n", 400,
+				[]string{`"field":"calendar"`, "2027-01-01"}, nil},
+			{"calendar: a gap", "POST", "/api/v1/sla/calendar", admin, "year 2028\noff 2028-01-01 元旦\n", 400,
+				[]string{`"field":"calendar"`, "year 2027"}, nil},
+			{"calendar: a date that does not exist", "POST", "/api/v1/sla/calendar", admin, "year 2027\noff 2027-02-30 春节\n", 400,
+				[]string{`"field":"calendar"`}, nil},
+			{"calendar: import 2027", "POST", "/api/v1/sla/calendar", admin, "year 2027 https://example.org\noff 2027-01-01 元旦\nwork 2027-02-20 春节\n", 200,
+				[]string{`"year":2027`, `"sources":["https://example.org"]`, `off 2027-01-01 元旦`}, nil},
+			{"calendar: listed", "GET", "/api/v1/sla/calendar", agent, "", 200, []string{`"year":2027`}, nil},
+		}
+		for _, tc := range steps {
+			status, body := f.call(t, tc.method, tc.path, tc.as, tc.body)
+			if status != tc.status {
+				t.Fatalf("%s: %s %s: status %d, want %d; body %s", tc.name, tc.method, tc.path, status, tc.status, body)
+			}
+			for _, s := range tc.contains {
+				if !strings.Contains(body, s) {
+					t.Errorf("%s: body lacks %s: %s", tc.name, s, body)
+				}
+			}
+			for _, s := range tc.absent {
+				if strings.Contains(body, s) {
+					t.Errorf("%s: body must not contain %s: %s", tc.name, s, body)
+				}
+			}
+		}
+
+		// An order dispatched now runs on version 2, and says so.
+		status, body := f.call(t, "POST", "/api/v1/tickets", agent, `{"channel":"phone","type":"complaint","category":"020301",
+			"title":"路灯不亮","description":"小区门口路灯一周不亮","caller":{"name":"张三","phone":"13812345678"}}`)
+		if status != 201 {
+			t.Fatalf("create: %d %s", status, body)
+		}
+		var tk struct{ ID string }
+		if err := json.Unmarshal([]byte(body), &tk); err != nil {
+			t.Fatal(err)
+		}
+		if _, body := f.call(t, "GET", "/api/v1/tickets/"+tk.ID, agent, ""); strings.Contains(body, `"deadlines"`) {
+			t.Errorf("an order not yet dispatched has no deadlines: %s", body)
+		}
+		if status, body := f.call(t, "POST", "/api/v1/tickets/"+tk.ID+"/actions/dispatch", agent, `{"lead_unit_id":"`+f.units["CGJ"].ID+`"}`); status != 200 {
+			t.Fatalf("dispatch: %d %s", status, body)
+		}
+		status, body = f.call(t, "GET", "/api/v1/tickets/"+tk.ID, agent, "")
+		for _, want := range []string{`"deadlines":{"policy":{"id":"complaint","name":"投诉","version":2}`, `"close_limit":{"value":12,"unit":"working_days"}`,
+			`"warn_percent":75`, `"reason":"dispatch"`, `"computed_from":"`, `"due_close_at":"`} {
+			if status != 200 || !strings.Contains(body, want) {
+				t.Errorf("order: %d, lacks %s: %s", status, want, body)
+			}
+		}
+	})
+}
