@@ -40,6 +40,7 @@ func commands() []command {
 		{"category", "'category import FILE.csv' adds a level1,level2,level3 spreadsheet to the catalogue", runCategory},
 		{"calendar", "the working calendar: 'calendar add --from TIME --working-days N' prints the due instant", runCalendar},
 		{"notify", "the outbox of notifications: status, dead records, retry, send a test", runNotify},
+		{"measures", "'measures rebuild [--from DATE --to DATE]' recomputes the measures' rollups from the timelines", runMeasures},
 		{"bench", "'bench startup' measures how fast the demo serves and its idle memory", runBench},
 		{"version", "print the version", runVersion},
 	}

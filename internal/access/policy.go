@@ -18,6 +18,7 @@ const (
 	ActionViewAudit        Action = "audit.view"    // read the audit log
 	ActionViewPersonalData Action = "personal.view" // see phone numbers, ID numbers and names in full
 	ActionViewTicket       Action = "ticket.view"   // see a work order (what one may do to it is the workorder state machine's)
+	ActionViewMeasures     Action = "measure.view"  // see the measures (三率 and the rest) and rankings of a unit or a region
 )
 
 // Target is where the record an action touches sits. The zero Target stands for city-wide things
@@ -58,6 +59,9 @@ var grants = map[Action][]grant{
 		{RoleLeader, reachScope}, {RoleMachine, reachScope}, {RoleHandler, reachUnit}, {RoleUnitLead, reachUnit},
 		{RoleStreetStaff, reachPlace}, {RoleCommunityStaff, reachPlace}, {RoleGridWorker, reachPlace},
 		{RoleMediator, reachPlace}},
+	ActionViewMeasures: {{RoleAgent, reachScope}, {RoleDispatcher, reachScope}, {RoleSupervisor, reachScope},
+		{RoleLeader, reachScope}, {RoleHandler, reachUnit}, {RoleUnitLead, reachUnit},
+		{RoleStreetStaff, reachPlace}, {RoleCommunityStaff, reachPlace}},
 }
 
 // cityScopeLen is the length of a whole city's scope code (org.ScopePrefix keeps a city code's first
@@ -87,6 +91,9 @@ const cityScopeLen = 4
 //	                        street_staff, community_staff,          place
 //	                        grid_worker, mediator
 //	                        (the admin runs the system, not the cases: no ticket view)
+//	ActionViewMeasures      agent, dispatcher, supervisor, leader   scope
+//	                        handler, unit_lead                      own unit
+//	                        street_staff, community_staff           place
 //
 // Reaches: "place" covers targets whose PlaceCode starts with the actor's ScopeCode; "own unit"
 // covers targets whose UnitID is the actor's UnitID; "scope" covers either. A target without a place

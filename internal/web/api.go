@@ -43,7 +43,9 @@ func (s *Server) registerAPI(mux *http.ServeMux) error {
 	s.registerTicketAPI(mux)
 	s.registerAttachmentAPI(mux)
 	s.registerCategoryAPI(mux)
+	s.registerMeasuresAPI(mux)
 	s.registerSLAAPI(mux)
+	s.registerExportAPI(mux)
 	return nil
 }
 
