@@ -119,3 +119,11 @@ func TestCodeHelpers(t *testing.T) {
 		}
 	}
 }
+
+// wantErrPrefix fails unless err's message starts with prefix (errors in files name the line first).
+func wantErrPrefix(t *testing.T, err error, prefix string) {
+	t.Helper()
+	if err == nil || !strings.HasPrefix(err.Error(), prefix) {
+		t.Fatalf("err = %v, want it to start with %q", err, prefix)
+	}
+}

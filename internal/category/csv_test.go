@@ -63,9 +63,7 @@ func TestParseCSVRefusals(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseCSV(strings.NewReader(tc.file), nil)
-			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
-				t.Fatalf("err = %v, want it to start with %q", err, tc.want)
-			}
+			wantErrPrefix(t, err, tc.want)
 		})
 	}
 	var many strings.Builder

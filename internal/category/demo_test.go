@@ -99,9 +99,7 @@ func TestParseCatalogueTextRefusals(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := parseCatalogueText([]byte(tc.text))
-			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
-				t.Fatalf("err = %v, want it to start with %q", err, tc.want)
-			}
+			wantErrPrefix(t, err, tc.want)
 		})
 	}
 	cats, err := parseCatalogueText([]byte("01 城乡建设 | 城建, 规划 | 说明\n  0101 规划\n  0102 建设\n"))

@@ -205,13 +205,20 @@ func actorWho(a access.Actor) audit.Who {
 	return audit.Who{Actor: a.Username, RemoteAddr: a.RemoteAddr}
 }
 
-func (s *Server) apiCreateCategory(w http.ResponseWriter, r *http.Request, a access.Actor) {
+// readCategoryEdit lets only city-wide administrators through, before their body is even read, and
+// decodes it into req.
+func readCategoryEdit(w http.ResponseWriter, r *http.Request, a access.Actor, req any) bool {
 	if err := access.Allow(a, access.ActionManageOrg, access.Target{}); err != nil {
 		storeError(w, r, err)
-		return
+		return false
 	}
+	_, ok := readJSON(w, r, req)
+	return ok
+}
+
+func (s *Server) apiCreateCategory(w http.ResponseWriter, r *http.Request, a access.Actor) {
 	var req categoryCreateRequest
-	if _, ok := readJSON(w, r, &req); !ok {
+	if !readCategoryEdit(w, r, a, &req) {
 		return
 	}
 	c := category.Category{Code: strings.TrimSpace(req.Code), Active: true}
@@ -231,12 +238,8 @@ func (s *Server) apiCreateCategory(w http.ResponseWriter, r *http.Request, a acc
 // apiUpdateCategory changes the fields the body names. The body must carry the version the editor
 // read, so that two administrators editing at once cannot overwrite each other (409).
 func (s *Server) apiUpdateCategory(w http.ResponseWriter, r *http.Request, a access.Actor) {
-	if err := access.Allow(a, access.ActionManageOrg, access.Target{}); err != nil {
-		storeError(w, r, err)
-		return
-	}
 	var req categoryPatchRequest
-	if _, ok := readJSON(w, r, &req); !ok {
+	if !readCategoryEdit(w, r, a, &req) {
 		return
 	}
 	if req.Version == nil {
