@@ -17,8 +17,11 @@ import (
 )
 
 func runBench(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) == 0 || args[0] != "startup" {
-		return errors.New("usage: cityline bench startup [--runs N] [--idle DURATION]")
+	switch {
+	case len(args) > 0 && args[0] == "intake":
+		return runBenchIntake(ctx, args[1:], out)
+	case len(args) == 0 || args[0] != "startup":
+		return errors.New("usage: cityline bench startup [--runs N] [--idle DURATION] | bench intake [--rate N] [--duration D] [--workers W] [--db URL]")
 	}
 	fs := newFlagSet("bench startup", "bench startup [--runs N] [--idle DURATION]", out)
 	runs := fs.Int("runs", 3, "how many fresh demo starts to measure")
@@ -58,7 +61,9 @@ func measureDemoStart(ctx context.Context, self string, idle time.Duration) (tim
 		return 0, 0, err
 	}
 	defer os.RemoveAll(dir)
-	cmd := exec.CommandContext(ctx, self, "demo", "--addr", "127.0.0.1:0", "--db", "sqlite:"+filepath.Join(dir, "demo.db"))
+	// No history and no simulator: this measures the server itself, idle.
+	cmd := exec.CommandContext(ctx, self, "demo", "--addr", "127.0.0.1:0", "--db", "sqlite:"+filepath.Join(dir, "demo.db"),
+		"--history-days", "0", "--simulate-rate", "0", "--data-dir", dir)
 	cmd.Env = append(os.Environ(), "CITYLINE_LOG_LEVEL=warn")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -8,27 +8,53 @@ import (
 	"github.com/cityline/cityline/internal/audit"
 )
 
+// The statements of an audit append.
+const (
+	auditHeadBumpSQL = `UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash`
+	auditInsertSQL   = `INSERT INTO audit_log (seq, at, actor, action, object_type, object_id, detail, remote_addr, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+	auditHeadHashSQL = `UPDATE audit_head SET hash = $1 WHERE id = 1`
+	// A hot write locks the head once, carries the tip itself and writes it back before commit.
+	auditHeadLockSQL = `UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash`
+	auditTipSQL      = `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`
+)
+
 // appendAudit adds one link to the audit chain inside the caller's transaction, so the change and
 // its record land together. Bumping audit_head first takes its row lock, which serializes appends
 // across nodes on PostgreSQL (SQLite has a single writer anyway).
 func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, who audit.Who, c audit.Change) error {
+	return s.appendAuditWith(ctx, s.hotOf(tx), who, c)
+}
+
+func (s *Store) appendAuditWith(ctx context.Context, p *hotTx, who audit.Who, c audit.Change) error {
 	detail, err := audit.EncodeDetail(c.Detail)
 	if err != nil {
 		return err
 	}
 	e := audit.Entry{At: s.nowMillis(), Actor: who.Actor, Action: c.Action, ObjectType: c.ObjectType,
 		ObjectID: c.ObjectID, Detail: detail, RemoteAddr: who.RemoteAddr}
-	if err := tx.QueryRowContext(ctx, `UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash`).
-		Scan(&e.Seq, &e.PrevHash); err != nil {
+	if p.defers {
+		if p.tip == nil {
+			var tip auditTip
+			if err := p.QueryRowContext(ctx, auditHeadLockSQL).Scan(&tip.seq, &tip.hash); err != nil {
+				return fmt.Errorf("audit head: %w", err)
+			}
+			p.tip = &tip
+		}
+		e.Seq, e.PrevHash = p.tip.seq+1, p.tip.hash
+	} else if err := p.QueryRowContext(ctx, auditHeadBumpSQL).Scan(&e.Seq, &e.PrevHash); err != nil {
 		return fmt.Errorf("audit head: %w", err)
 	}
 	e.Hash = e.ComputeHash()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, actor, action, object_type, object_id, detail, remote_addr, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+	if _, err := p.ExecContext(ctx, auditInsertSQL,
 		e.Seq, e.At, e.Actor, e.Action, e.ObjectType, e.ObjectID, e.Detail, e.RemoteAddr, e.PrevHash, e.Hash); err != nil {
 		return fmt.Errorf("audit append: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET hash = $1 WHERE id = 1`, e.Hash); err != nil {
+	if p.defers {
+		p.tip.seq, p.tip.hash, p.moved = e.Seq, e.Hash, true
+		return nil
+	}
+	if _, err := p.ExecContext(ctx, auditHeadHashSQL, e.Hash); err != nil {
 		return fmt.Errorf("audit head: %w", err)
 	}
 	return nil
@@ -85,5 +111,5 @@ func (s *Store) AuditEntries(ctx context.Context, objectType, objectID string, l
 
 // RecordRead audits a read that must leave a trace (a caller's personal data seen in full).
 func (s *Store) RecordRead(ctx context.Context, who audit.Who, c audit.Change) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error { return s.appendAudit(ctx, tx, who, c) })
+	return s.inGroupTx(ctx, func(ctx context.Context, h *hotTx) error { return s.appendAuditWith(ctx, h, who, c) })
 }

@@ -110,6 +110,9 @@ func (s *Store) ImportHistory(ctx context.Context, who audit.Who, prefix, day st
 			}
 			events += len(orders[i].Events)
 		}
+		if err := s.rollupHistory(ctx, p, orders); err != nil {
+			return fmt.Errorf("history %s: %w", day, err)
+		}
 		return s.appendAudit(ctx, tx, who, audit.Change{Action: "history.import", ObjectType: "ticket_day", ObjectID: day,
 			Detail: map[string]any{"orders": len(orders), "events": events, "first": orders[0].Ticket.Number,
 				"last": orders[len(orders)-1].Ticket.Number}})

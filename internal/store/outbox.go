@@ -23,10 +23,18 @@ import (
 // maxErrorText bounds the stored reason of a failed attempt.
 const maxErrorText = 2000
 
+// enqueueSQL stores one outbox record.
+const enqueueSQL = `INSERT INTO outbox (id, topic, record_key, payload, available_at, created_at, updated_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (topic, record_key) DO NOTHING`
+
 // Enqueue adds rec to the outbox inside the caller's transaction, so the record exists if and only if
 // the change that caused it commits. A record whose topic and key are already stored is ignored.
 // It is a single INSERT: it sits on the hot path of every work-order change.
 func (s *Store) Enqueue(ctx context.Context, tx *sql.Tx, rec outbox.Record) error {
+	return s.enqueue(ctx, s.hotOf(tx), rec)
+}
+
+func (s *Store) enqueue(ctx context.Context, tx *hotTx, rec outbox.Record) error {
 	if err := rec.Validate(); err != nil {
 		return err
 	}
@@ -35,8 +43,7 @@ func (s *Store) Enqueue(ctx context.Context, tx *sql.Tx, rec outbox.Record) erro
 	if !rec.NotBefore.IsZero() {
 		available = rec.NotBefore.UnixMilli()
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (id, topic, record_key, payload, available_at, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (topic, record_key) DO NOTHING`,
+	if _, err := tx.ExecContext(ctx, enqueueSQL,
 		uuid.Must(uuid.NewV7()).String(), rec.Topic, rec.Key, string(rec.Payload), available, now); err != nil {
 		return fmt.Errorf("enqueue %s: %w", rec.Topic, err)
 	}

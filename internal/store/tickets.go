@@ -85,30 +85,41 @@ type NewTicket struct {
 // ErrIdempotencyMismatch means an idempotency key came back with a different request.
 var ErrIdempotencyMismatch = errors.New("idempotency key was used for a different request")
 
+// The statements of an intake.
+const (
+	nextNumberSQL = `INSERT INTO ticket_counters (day, last) VALUES ($1, 1)
+		ON CONFLICT (day) DO UPDATE SET last = ticket_counters.last + 1 RETURNING last`
+	numberBackSQL           = `UPDATE ticket_counters SET last = $2 WHERE day = $1`
+	idempotencyKeySQL       = `SELECT ticket_id, request_hash FROM idempotency_keys WHERE actor = $1 AND idem_key = $2`
+	insertIdempotencyKeySQL = `INSERT INTO idempotency_keys (actor, idem_key, request_hash, ticket_id, created_at)
+		VALUES ($1, $2, $3, $4, $5)`
+	indexTicketSQLite   = `INSERT INTO ticket_search (rowid, terms) SELECT rowid, $2 FROM tickets WHERE id = $1`
+	indexTicketPostgres = `INSERT INTO ticket_search (ticket_id, terms) VALUES ($1, to_tsvector('simple', $2))`
+	// indexTicketsSQLite indexes many orders in one statement, from a JSON array of {id, terms}.
+	indexTicketsSQLite = `INSERT INTO ticket_search (rowid, terms)
+		SELECT t.rowid, json_extract(j.value, '$.terms') FROM json_each($1) j JOIN tickets t ON t.id = json_extract(j.value, '$.id')`
+	insertEventSQL = `INSERT INTO ticket_events (id, ticket_id, seq, at, action, from_status, to_status, actor, actor_unit_id, comment, data, attachments)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
+)
+
 // CreateTicket stores a new order with its number, its first timeline event, its search terms, its
 // audit entry and its outbox records in one transaction. When the idempotency key was seen before with
-// the same request, it returns the stored order and created=false instead.
+// the same request, it returns the stored order and created=false instead. The key is looked up only
+// inside the write transaction: that one check is needed anyway (two concurrent retries must not both
+// create), and retries are too rare to be worth a second read on every intake.
 func (s *Store) CreateTicket(ctx context.Context, who audit.Who, n NewTicket) (workorder.Ticket, bool, error) {
 	t := n.Ticket
-	if n.IdempotencyKey != "" {
-		prior, err := s.idempotentTicket(ctx, s.r, who.Actor, n.IdempotencyKey, n.RequestHash)
-		if err == nil {
-			return prior, false, nil
-		}
-		if !errors.Is(err, ErrNotFound) {
-			return t, false, err
-		}
-	}
 	t.ID = uuid.Must(uuid.NewV7()).String()
 	if t.QueryCode == "" {
 		t.QueryCode = workorder.NewQueryCode()
 	}
 	t.Version = 1
+	search := searchEntryOf(t) // split into terms here, not in the one writer
 	var replay *workorder.Ticket
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inGroupTx(ctx, func(ctx context.Context, p *hotTx) error {
+		replay = nil
 		if n.IdempotencyKey != "" {
-			// Checked again inside the transaction: two concurrent retries must not both create.
-			prior, err := s.idempotentTicket(ctx, tx, who.Actor, n.IdempotencyKey, n.RequestHash)
+			prior, err := s.idempotentTicket(ctx, p, who.Actor, n.IdempotencyKey, n.RequestHash)
 			if err == nil {
 				replay = &prior
 				return nil
@@ -118,40 +129,39 @@ func (s *Store) CreateTicket(ctx context.Context, who audit.Who, n NewTicket) (w
 			}
 		}
 		day := workorder.NumberDay(t.CreatedAt)
-		var seq int64
-		if err := tx.QueryRowContext(ctx, `INSERT INTO ticket_counters (day, last) VALUES ($1, 1)
-			ON CONFLICT (day) DO UPDATE SET last = ticket_counters.last + 1 RETURNING last`, day).Scan(&seq); err != nil {
-			return fmt.Errorf("allocate order number: %w", err)
+		seq, err := p.nextNumber(ctx, day)
+		if err != nil {
+			return err
 		}
 		t.Number = workorder.FormatNumber(n.NumberPrefix, day, seq)
-		if err := insertTicket(ctx, tx, t); err != nil {
+		if err := insertTicket(ctx, p, t); err != nil {
 			return err
 		}
-		if err := s.indexTicket(ctx, tx, t); err != nil {
-			return err
-		}
+		p.indexLater(search)
 		ev := n.Event
 		ev.TicketID = t.ID
-		if err := insertEvent(ctx, tx, &ev, 1); err != nil {
+		if err := insertEvent(ctx, p, &ev, 1); err != nil {
+			return err
+		}
+		if err := s.rollupChange(ctx, p, workorder.Ticket{}, t, ev); err != nil {
 			return err
 		}
 		if len(ev.Attachments) > 0 {
-			if err := s.LinkAttachments(ctx, tx, n.UserID, ev.Attachments, t.ID, ev.ID); err != nil {
+			if err := s.LinkAttachments(ctx, p.Tx, n.UserID, ev.Attachments, t.ID, ev.ID); err != nil {
 				return err
 			}
 		}
 		if n.IdempotencyKey != "" {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (actor, idem_key, request_hash, ticket_id, created_at)
-				VALUES ($1, $2, $3, $4, $5)`, who.Actor, n.IdempotencyKey, n.RequestHash, t.ID, t.CreatedAt.UnixMilli()); err != nil {
+			if _, err := p.ExecContext(ctx, insertIdempotencyKeySQL, who.Actor, n.IdempotencyKey, n.RequestHash, t.ID, t.CreatedAt.UnixMilli()); err != nil {
 				return fmt.Errorf("idempotency key: %w", err)
 			}
 		}
 		if n.Outbox != nil {
-			if err := s.enqueueAll(ctx, tx, n.Outbox(t)); err != nil {
+			if err := s.enqueueAll(ctx, p, n.Outbox(t)); err != nil {
 				return err
 			}
 		}
-		return s.appendAudit(ctx, tx, who, audit.Change{Action: "ticket.create", ObjectType: "ticket", ObjectID: t.ID,
+		return s.appendAuditWith(ctx, p, who, audit.Change{Action: "ticket.create", ObjectType: "ticket", ObjectID: t.ID,
 			Detail: map[string]any{"number": t.Number, "channel": t.Channel, "type": t.Type, "category": t.Category, "place": t.Location.PlaceCode}})
 	})
 	if err != nil {
@@ -163,9 +173,38 @@ func (s *Store) CreateTicket(ctx context.Context, who audit.Who, n NewTicket) (w
 	return t, true, nil
 }
 
+// nextNumber allocates the day's next order number. The first allocation of a transaction bumps the
+// day's counter row, which also locks it until commit (other nodes wait, as for any allocation);
+// later ones in the same transaction count on from there in memory, and beforeCommit writes the
+// last number back.
+func (h *hotTx) nextNumber(ctx context.Context, day string) (int64, error) {
+	if n, ok := h.numbers[day]; ok {
+		n.last++
+		n.counted = true
+		return n.last, nil
+	}
+	var seq int64
+	if err := h.QueryRowContext(ctx, nextNumberSQL, day).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("allocate order number: %w", err)
+	}
+	if h.defers {
+		if h.numbers == nil {
+			h.numbers = map[string]*dayNumbers{}
+		}
+		h.numbers[day] = &dayNumbers{last: seq}
+	}
+	return seq, nil
+}
+
+// dayNumbers is how far a transaction has counted a day's order numbers.
+type dayNumbers struct {
+	last    int64
+	counted bool // past the stored counter, which must catch up before commit
+}
+
 func (s *Store) idempotentTicket(ctx context.Context, q queryRower, actor, key, hash string) (workorder.Ticket, error) {
 	var id, storedHash string
-	err := q.QueryRowContext(ctx, `SELECT ticket_id, request_hash FROM idempotency_keys WHERE actor = $1 AND idem_key = $2`, actor, key).Scan(&id, &storedHash)
+	err := q.QueryRowContext(ctx, idempotencyKeySQL, actor, key).Scan(&id, &storedHash)
 	if err := lookupErr(err, "idempotency key"); err != nil {
 		return workorder.Ticket{}, err
 	}
@@ -176,38 +215,79 @@ func (s *Store) idempotentTicket(ctx context.Context, q queryRower, actor, key, 
 	return t, lookupErr(err, "ticket "+id)
 }
 
-func insertTicket(ctx context.Context, tx *sql.Tx, t workorder.Ticket) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO tickets (id, number, query_code, channel, line_code, request_type, category_code,
+// insertTicketSQL writes a new order's row into table: tickets, or the bench's copy of it
+// (RawTicketTable), so that the baseline stores exactly what an intake stores.
+func insertTicketSQL(table string) string {
+	return `INSERT INTO ` + table + ` (id, number, query_code, channel, line_code, request_type, category_code,
 		title, description, caller_name, caller_phone, caller_id_number, confidential, anonymous, address, lng, lat, place_code,
 		urgency, status, lead_unit_id, due_sign_at, due_reply_at, due_close_at, created_by, created_at, updated_at, version)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $26, 1)`,
-		t.ID, t.Number, t.QueryCode, string(t.Channel), t.LineCode, string(t.Type), t.Category,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $26, 1)`
+}
+
+var insertTicketQuery = insertTicketSQL("tickets")
+
+// ticketRowArgs are the values of insertTicketSQL's placeholders.
+func ticketRowArgs(t workorder.Ticket) []any {
+	return []any{t.ID, t.Number, t.QueryCode, string(t.Channel), t.LineCode, string(t.Type), t.Category,
 		t.Title, t.Description, t.Caller.Name, t.Caller.Phone, t.Caller.IDNumber, t.Caller.Confidential, t.Caller.Anonymous,
 		t.Location.Address, nullFloat(t.Location.Lng), nullFloat(t.Location.Lat), t.Location.PlaceCode,
 		string(t.Urgency), string(t.Status), nullString(t.LeadUnitID), nullMillis(t.DueSignAt), nullMillis(t.DueReplyAt),
-		nullMillis(t.DueCloseAt), t.CreatedBy, t.CreatedAt.UnixMilli())
-	if err != nil {
+		nullMillis(t.DueCloseAt), t.CreatedBy, t.CreatedAt.UnixMilli()}
+}
+
+func insertTicket(ctx context.Context, tx execer, t workorder.Ticket) error {
+	if _, err := tx.ExecContext(ctx, insertTicketQuery, ticketRowArgs(t)...); err != nil {
 		return fmt.Errorf("insert ticket: %w", err)
 	}
 	return nil
 }
 
+// searchEntry is an order's text for the full-text index, already split into terms.
+type searchEntry struct {
+	ID    string `json:"id"`
+	Terms string `json:"terms"`
+}
+
+func searchEntryOf(t workorder.Ticket) searchEntry {
+	return searchEntry{ID: t.ID, Terms: textsearch.IndexTerms(t.Title + "\n" + t.Description + "\n" + t.Location.Address)}
+}
+
 // indexTicket adds the order's text to the full-text index.
-func (s *Store) indexTicket(ctx context.Context, tx *sql.Tx, t workorder.Ticket) error {
-	terms := textsearch.IndexTerms(t.Title + "\n" + t.Description + "\n" + t.Location.Address)
-	var err error
-	if s.dialect == Postgres {
-		_, err = tx.ExecContext(ctx, `INSERT INTO ticket_search (ticket_id, terms) VALUES ($1, to_tsvector('simple', $2))`, t.ID, terms)
-	} else {
-		_, err = tx.ExecContext(ctx, `INSERT INTO ticket_search (rowid, terms) SELECT rowid, $2 FROM tickets WHERE id = $1`, t.ID, terms)
+func (s *Store) indexTicket(ctx context.Context, tx execer, t workorder.Ticket) error {
+	return s.indexTickets(ctx, tx, []searchEntry{searchEntryOf(t)})
+}
+
+// indexTickets adds the text of several orders to the full-text index. On SQLite it is one
+// statement: FTS5 writes its pending terms out as a new segment at the start of every statement
+// that follows an insert, so a statement an order would make a segment an order.
+func (s *Store) indexTickets(ctx context.Context, tx execer, entries []searchEntry) error {
+	if s.dialect == Postgres || len(entries) == 1 {
+		query := indexTicketSQLite
+		if s.dialect == Postgres {
+			query = indexTicketPostgres
+		}
+		for _, e := range entries {
+			if _, err := tx.ExecContext(ctx, query, e.ID, e.Terms); err != nil {
+				return fmt.Errorf("index ticket: %w", err)
+			}
+		}
+		return nil
 	}
+	data, err := json.Marshal(entries)
 	if err != nil {
-		return fmt.Errorf("index ticket: %w", err)
+		return fmt.Errorf("index tickets: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, indexTicketsSQLite, string(data))
+	if err != nil {
+		return fmt.Errorf("index tickets: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != int64(len(entries)) {
+		return fmt.Errorf("index tickets: %d of %d orders indexed", n, len(entries))
 	}
 	return nil
 }
 
-func insertEvent(ctx context.Context, tx *sql.Tx, ev *workorder.Event, seq int) error {
+func insertEvent(ctx context.Context, tx execer, ev *workorder.Event, seq int) error {
 	ev.ID = uuid.Must(uuid.NewV7()).String()
 	ev.Seq = seq
 	data, err := json.Marshal(ev.Data)
@@ -224,8 +304,7 @@ func insertEvent(ctx context.Context, tx *sql.Tx, ev *workorder.Event, seq int) 
 	if ev.Attachments == nil {
 		attachments = []byte("[]")
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO ticket_events (id, ticket_id, seq, at, action, from_status, to_status, actor, actor_unit_id, comment, data, attachments)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+	_, err = tx.ExecContext(ctx, insertEventSQL,
 		ev.ID, ev.TicketID, seq, ev.At.UnixMilli(), string(ev.Action), string(ev.From), string(ev.To), ev.Actor, ev.ActorUnitID,
 		ev.Comment, string(data), string(attachments))
 	if err != nil {
@@ -234,9 +313,9 @@ func insertEvent(ctx context.Context, tx *sql.Tx, ev *workorder.Event, seq int) 
 	return nil
 }
 
-func (s *Store) enqueueAll(ctx context.Context, tx *sql.Tx, recs []outbox.Record) error {
+func (s *Store) enqueueAll(ctx context.Context, tx *hotTx, recs []outbox.Record) error {
 	for _, r := range recs {
-		if err := s.Enqueue(ctx, tx, r); err != nil {
+		if err := s.enqueue(ctx, tx, r); err != nil {
 			return err
 		}
 	}
@@ -283,6 +362,8 @@ type TicketChange struct {
 	Also []TicketChange
 	// UserID is the acting user's id: only the uploader may attach the files the event names.
 	UserID string
+	// Clock is what the action does to the order's time limits (its clock and timers); nil for none.
+	Clock *ClockChange
 }
 
 // ApplyTicketChange writes an action in one transaction: the order (only if its stored version is
@@ -290,7 +371,7 @@ type TicketChange struct {
 // event, the audit entry and the outbox records.
 func (s *Store) ApplyTicketChange(ctx context.Context, who audit.Who, c TicketChange) (workorder.Ticket, error) {
 	var out workorder.Ticket
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inGroupTx(ctx, func(ctx context.Context, tx *hotTx) error {
 		var err error
 		out, err = s.applyChange(ctx, tx, who, c)
 		if err != nil {
@@ -306,7 +387,7 @@ func (s *Store) ApplyTicketChange(ctx context.Context, who audit.Who, c TicketCh
 	return out, err
 }
 
-func (s *Store) applyChange(ctx context.Context, tx *sql.Tx, who audit.Who, c TicketChange) (workorder.Ticket, error) {
+func (s *Store) applyChange(ctx context.Context, tx *hotTx, who audit.Who, c TicketChange) (workorder.Ticket, error) {
 	a := c.After
 	res, err := tx.ExecContext(ctx, `UPDATE tickets SET status = $3, resume_status = $4, lead_unit_id = $5, master_id = $6,
 		binding_unit_id = $7, due_sign_at = $8, due_reply_at = $9, due_close_at = $10, resolved = $11, satisfaction = $12,
@@ -342,16 +423,22 @@ func (s *Store) applyChange(ctx context.Context, tx *sql.Tx, who audit.Who, c Ti
 	if err := insertEvent(ctx, tx, &ev, seq); err != nil {
 		return a, err
 	}
+	if err := s.rollupChange(ctx, tx, c.Before, a, ev); err != nil {
+		return a, err
+	}
 	if len(ev.Attachments) > 0 {
-		if err := s.LinkAttachments(ctx, tx, c.UserID, ev.Attachments, a.ID, ev.ID); err != nil {
+		if err := s.LinkAttachments(ctx, tx.Tx, c.UserID, ev.Attachments, a.ID, ev.ID); err != nil {
 			return a, err
 		}
 	}
 	if err := s.enqueueAll(ctx, tx, c.Outbox); err != nil {
 		return a, err
 	}
+	if err := s.writeClock(ctx, tx, a, c.Clock); err != nil {
+		return a, err
+	}
 	a.Version = c.Before.Version + 1
-	return a, s.appendAudit(ctx, tx, who, audit.Change{Action: "ticket." + string(ev.Action), ObjectType: "ticket", ObjectID: a.ID,
+	return a, s.appendAuditWith(ctx, tx, who, audit.Change{Action: "ticket." + string(ev.Action), ObjectType: "ticket", ObjectID: a.ID,
 		Detail: map[string]any{"number": a.Number, "from": ev.From, "to": ev.To}})
 }
 
