@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	"github.com/cityline/cityline/internal/audit"
@@ -25,11 +24,7 @@ func TestCategoryAPIScenarios(t *testing.T) {
 			t.Fatalf("import demo catalogue: %v", err)
 		}
 		admin, district, agent := f.login(t, "admin"), f.login(t, "admin-hbw"), f.login(t, "agent")
-		steps := []struct {
-			name, method, path, as, body string
-			status                       int
-			contains, absent             []string
-		}{
+		steps := []apiStep{
 			{"list anonymous", "GET", "/api/v1/categories", "", "", 401, nil, nil},
 			{"list", "GET", "/api/v1/categories", agent, "", 200,
 				[]string{`"code":"020301"`, `"path":"市政设施/城市照明/路灯不亮"`, `"parent":"0203"`, `"code":"pole_number"`, `"datatype":"singlevaluelist"`, `"group":"市政设施"`}, nil},
@@ -79,33 +74,7 @@ func TestCategoryAPIScenarios(t *testing.T) {
 			{"documented", "GET", "/api/v1/openapi.json", "", "", 200, []string{`"/api/v1/categories/{code}"`, `"CategoryPatch"`}, nil},
 		}
 		for _, tc := range steps {
-			status, body := f.call(t, tc.method, tc.path, tc.as, tc.body)
-			if status != tc.status {
-				t.Fatalf("%s: %s %s: status %d, want %d; body %s", tc.name, tc.method, tc.path, status, tc.status, body)
-			}
-			for _, s := range tc.contains {
-				if !strings.Contains(body, s) {
-					t.Errorf("%s: body lacks %s: %s", tc.name, s, body)
-				}
-			}
-			for _, s := range tc.absent {
-				if strings.Contains(body, s) {
-					t.Errorf("%s: body must not contain %s: %s", tc.name, s, body)
-				}
-			}
-		}
-
-		// The list is the tree depth first: a parent, then its children in display order.
-		_, body := f.call(t, "GET", "/api/v1/categories", agent, "")
-		for _, pair := range [][2]string{{`"code":"02"`, `"code":"0201"`}, {`"code":"0201"`, `"code":"020101"`}, {`"code":"020203"`, `"code":"0203"`}} {
-			if i, j := strings.Index(body, pair[0]), strings.Index(body, pair[1]); i < 0 || j < 0 || i > j {
-				t.Errorf("%s should come before %s in the list", pair[0], pair[1])
-			}
-		}
-
-		entries, err := st.AuditEntries(ctx, "category", "020303", 10)
-		if err != nil || len(entries) != 3 || entries[2].Action != "category.create" || entries[0].Actor != "admin" || entries[0].RemoteAddr == "" {
-			t.Fatalf("audit of 020303: %+v, %v; want create and two updates by admin with an address", entries, err)
+			f.check(t, tc)
 		}
 	})
 }

@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"testing"
 
 	"github.com/cityline/cityline/internal/audit"
@@ -46,11 +45,7 @@ func TestSLAAPIScenarios(t *testing.T) {
 			s.Policies[3].Close = s.Policies[3].Reply
 			s.WarnPercent = 75
 		})
-		steps := []struct {
-			name, method, path, as, body string
-			status                       int
-			contains, absent             []string
-		}{
+		steps := []apiStep{
 			{"policies anonymous", "GET", "/api/v1/sla/policies", "", "", 401, nil, nil},
 			{"defaults on a new database", "GET", "/api/v1/sla/policies", agent, "", 200,
 				[]string{`"version":1`, `"warn_percent":80`, `"id":"complaint"`, `"close":{"value":15,"unit":"working_days"}`,
@@ -89,44 +84,7 @@ func TestSLAAPIScenarios(t *testing.T) {
 			{"calendar: listed", "GET", "/api/v1/sla/calendar", agent, "", 200, []string{`"year":2027`}, nil},
 		}
 		for _, tc := range steps {
-			status, body := f.call(t, tc.method, tc.path, tc.as, tc.body)
-			if status != tc.status {
-				t.Fatalf("%s: %s %s: status %d, want %d; body %s", tc.name, tc.method, tc.path, status, tc.status, body)
-			}
-			for _, s := range tc.contains {
-				if !strings.Contains(body, s) {
-					t.Errorf("%s: body lacks %s: %s", tc.name, s, body)
-				}
-			}
-			for _, s := range tc.absent {
-				if strings.Contains(body, s) {
-					t.Errorf("%s: body must not contain %s: %s", tc.name, s, body)
-				}
-			}
-		}
-
-		// An order dispatched now runs on version 2, and says so.
-		status, body := f.call(t, "POST", "/api/v1/tickets", agent, `{"channel":"phone","type":"complaint","category":"020301",
-			"title":"路灯不亮","description":"小区门口路灯一周不亮","caller":{"name":"张三","phone":"13812345678"}}`)
-		if status != 201 {
-			t.Fatalf("create: %d %s", status, body)
-		}
-		var tk struct{ ID string }
-		if err := json.Unmarshal([]byte(body), &tk); err != nil {
-			t.Fatal(err)
-		}
-		if _, body := f.call(t, "GET", "/api/v1/tickets/"+tk.ID, agent, ""); strings.Contains(body, `"deadlines"`) {
-			t.Errorf("an order not yet dispatched has no deadlines: %s", body)
-		}
-		if status, body := f.call(t, "POST", "/api/v1/tickets/"+tk.ID+"/actions/dispatch", agent, `{"lead_unit_id":"`+f.units["CGJ"].ID+`"}`); status != 200 {
-			t.Fatalf("dispatch: %d %s", status, body)
-		}
-		status, body = f.call(t, "GET", "/api/v1/tickets/"+tk.ID, agent, "")
-		for _, want := range []string{`"deadlines":{"policy":{"id":"complaint","name":"投诉","version":2}`, `"close_limit":{"value":12,"unit":"working_days"}`,
-			`"warn_percent":75`, `"reason":"dispatch"`, `"computed_from":"`, `"due_close_at":"`} {
-			if status != 200 || !strings.Contains(body, want) {
-				t.Errorf("order: %d, lacks %s: %s", status, want, body)
-			}
+			f.check(t, tc)
 		}
 	})
 }

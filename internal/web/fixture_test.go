@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/cityline/cityline/internal/access"
@@ -69,4 +70,31 @@ func newFixture(t *testing.T, st *store.Store) *fixture {
 	f.srv = httptest.NewServer(srv)
 	t.Cleanup(f.srv.Close)
 	return f
+}
+
+// apiStep is one request of a scenario: who calls what, and what must and must not come back.
+type apiStep struct {
+	name, method, path, as, body string
+	status                       int
+	contains, absent             []string
+}
+
+// check makes the step's request and reports what differs from what it expects. A wrong status
+// stops the test, since the steps of a scenario build on each other.
+func (f *fixture) check(t *testing.T, s apiStep) {
+	t.Helper()
+	status, body := f.call(t, s.method, s.path, s.as, s.body)
+	if status != s.status {
+		t.Fatalf("%s: %s %s: status %d, want %d; body %s", s.name, s.method, s.path, status, s.status, body)
+	}
+	for _, want := range s.contains {
+		if !strings.Contains(body, want) {
+			t.Errorf("%s: body lacks %s: %s", s.name, want, body)
+		}
+	}
+	for _, bad := range s.absent {
+		if strings.Contains(body, bad) {
+			t.Errorf("%s: body must not contain %s: %s", s.name, bad, body)
+		}
+	}
 }
