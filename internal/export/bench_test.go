@@ -14,6 +14,9 @@ import (
 // BenchmarkOrderExport100k exports an order list of 100,000 orders (one day's intake of a big city,
 // imported in bulk) from start to downloadable file, as the background job does it.
 func BenchmarkOrderExport100k(b *testing.B) {
+	if testing.Short() {
+		b.Skip("-short: 100,000 orders take a while to write; run without -short to measure")
+	}
 	const n = 100_000
 	st := storetest.SQLite(b)
 	c := newCity(b, st)

@@ -49,6 +49,7 @@ var kpiOnce struct {
 }
 
 func BenchmarkKPI(b *testing.B) {
+	skipIfShort(b, "10 million orders of rollups take minutes to generate")
 	kpiOnce.Do(func() { kpiOnce.city, kpiOnce.err = openKPICity(b) })
 	if kpiOnce.err != nil {
 		b.Fatal(kpiOnce.err)

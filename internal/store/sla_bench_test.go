@@ -18,6 +18,7 @@ import (
 //
 //	go test -run '^$' -bench SweepMillion -benchtime 3x ./internal/store/
 func BenchmarkSweepMillionOpenOrders(b *testing.B) {
+	skipIfShort(b, "a million open orders take a while to write")
 	const orders, dueEvery = 1_000_000, 100
 	ctx := context.Background()
 	st := storetest.SQLite(b)
@@ -73,5 +74,14 @@ func BenchmarkSweepMillionOpenOrders(b *testing.B) {
 			}
 			b.ReportMetric(float64(found), "due/op")
 		})
+	}
+}
+
+// skipIfShort keeps the heavy benchmarks out of the test script's run-each-benchmark-once pass
+// (which uses -short); run them without -short to measure.
+func skipIfShort(b *testing.B, why string) {
+	b.Helper()
+	if testing.Short() {
+		b.Skipf("-short: %s; run without -short to measure", why)
 	}
 }
