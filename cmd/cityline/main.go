@@ -41,7 +41,7 @@ func commands() []command {
 		{"calendar", "the working calendar: 'calendar add --from TIME --working-days N' prints the due instant", runCalendar},
 		{"notify", "the outbox of notifications: status, dead records, retry, send a test", runNotify},
 		{"measures", "'measures rebuild [--from DATE --to DATE]' recomputes the measures' rollups from the timelines", runMeasures},
-		{"bench", "'bench startup' measures how fast the demo serves and its idle memory", runBench},
+		{"bench", "'bench intake' load-tests order intake; 'bench startup' times the demo's start and idle memory", runBench},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -89,9 +89,10 @@ func connectSQLite(path string) (*Store, error) {
 		pragmas.Add("_pragma", p)
 	}
 	dsn := "file:" + path + "?" + pragmas.Encode()
-	// The writer leaves checkpoints to a background loop (see checkpoints), and keeps the log file
-	// from staying large once it restarts.
-	wc, err := newSQLiteConnector(dsn + "&_txlock=immediate&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)")
+	// The writer leaves checkpoints to a background loop (see checkpoints). Once the log restarts,
+	// its file is cut back to 128 MB: above the length it grows to between restarts (restartFrames),
+	// so that it is reused rather than cut and grown again each time.
+	wc, err := newSQLiteConnector(dsn + "&_txlock=immediate&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(134217728)")
 	if err != nil {
 		return nil, err
 	}
@@ -157,8 +158,8 @@ func (s *Store) Close() error {
 const checkpointEvery = 100 * time.Millisecond
 
 // restartFrames is how long the write-ahead log may grow before the writer connection takes a turn
-// to let it start over (about 64 MB, the size the log file is cut back to): every such turn holds up
-// the writes queued behind it for the fsync of the log's tail.
+// to let it start over (about 64 MB): every such turn holds up the writes queued behind it for the
+// fsync of the log's tail.
 const restartFrames = 16000
 
 // checkpoints copies the write-ahead log back into the database file every so often, from a reader
