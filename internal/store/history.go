@@ -58,7 +58,7 @@ func (s *Store) ImportHistory(ctx context.Context, who audit.Who, prefix, day st
 		}
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		events := 0 // fn may run again if a shared transaction is lost: count afresh
+		events := 0
 		var last int64
 		if err := tx.QueryRowContext(ctx, historyNumbersSQL, day, len(orders)).Scan(&last); err != nil {
 			return fmt.Errorf("history %s: allocate numbers: %w", day, err)
