@@ -76,3 +76,13 @@ func (u User) Has(r Role) bool {
 	}
 	return false
 }
+
+// Target is where the user's record sits for the policy: the user's own place, or else the place its
+// unit serves (unitPlace), so that a unit's staff fall under the region the unit belongs to.
+func (u User) Target(unitPlace string) Target {
+	t := Target{PlaceCode: u.PlaceCode, UnitID: u.UnitID}
+	if t.PlaceCode == "" {
+		t.PlaceCode = unitPlace
+	}
+	return t
+}

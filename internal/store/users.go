@@ -175,6 +175,19 @@ type UserFilter struct {
 	Role        access.Role
 }
 
+// UserScope is the filter that loads the users an actor's scope can reach: those under its place
+// prefix or, for an actor without one, those of its unit. ok is false when it reaches nobody. The
+// policy still checks every row; this only keeps the rest out of the query.
+func UserScope(a access.Actor) (f UserFilter, ok bool) {
+	switch {
+	case a.ScopeCode != "":
+		return UserFilter{PlacePrefix: a.ScopeCode}, true
+	case a.UnitID != "":
+		return UserFilter{UnitID: a.UnitID}, true
+	}
+	return UserFilter{}, false
+}
+
 // Users lists users ordered by username, each with its roles.
 func (s *Store) Users(ctx context.Context, f UserFilter) ([]access.User, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+userColumns+` FROM users u

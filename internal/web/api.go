@@ -382,17 +382,16 @@ type userJSON struct {
 	Machine     bool          `json:"machine"`
 }
 
-// userTarget is where a user record sits for the policy: its place, else the place its unit serves.
+// userTarget is where a user record sits for the policy (see access.User.Target).
 func (s *Server) userTarget(r *http.Request, u access.User) (access.Target, error) {
-	t := access.Target{PlaceCode: u.PlaceCode, UnitID: u.UnitID}
-	if t.PlaceCode == "" && u.UnitID != "" {
-		unit, err := s.st.Unit(r.Context(), u.UnitID)
-		if err != nil {
-			return t, err
-		}
-		t.PlaceCode = unit.PlaceCode
+	if u.PlaceCode != "" || u.UnitID == "" {
+		return u.Target(""), nil
 	}
-	return t, nil
+	unit, err := s.st.Unit(r.Context(), u.UnitID)
+	if err != nil {
+		return access.Target{}, err
+	}
+	return u.Target(unit.PlaceCode), nil
 }
 
 func (s *Server) toUserJSON(a access.Actor, u access.User) userJSON {
@@ -403,13 +402,10 @@ func (s *Server) toUserJSON(a access.Actor, u access.User) userJSON {
 // apiUsers lists the users the actor may see. The filter is pushed into SQL by scope, then every row is
 // checked by the policy so that no record outside the actor's reach can slip through.
 func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request, a access.Actor) {
-	f := store.UserFilter{PlacePrefix: a.ScopeCode}
-	if a.ScopeCode == "" {
-		if a.UnitID == "" {
-			httpx.WriteJSON(w, http.StatusOK, listResponse[userJSON]{Items: []userJSON{}})
-			return
-		}
-		f.UnitID = a.UnitID
+	f, ok := store.UserScope(a)
+	if !ok {
+		httpx.WriteJSON(w, http.StatusOK, listResponse[userJSON]{Items: []userJSON{}})
+		return
 	}
 	if role := r.URL.Query().Get("role"); role != "" {
 		rl, err := access.ParseRole(role)
@@ -424,14 +420,19 @@ func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request, a access.Actor
 		internalError(w, r, err)
 		return
 	}
+	// One read of the units places every user, rather than one read per user.
+	units, err := s.st.Units(r.Context(), store.UnitFilter{})
+	if err != nil {
+		internalError(w, r, err)
+		return
+	}
+	unitPlace := make(map[string]string, len(units))
+	for _, un := range units {
+		unitPlace[un.ID] = un.PlaceCode
+	}
 	items := []userJSON{}
 	for _, u := range users {
-		t, err := s.userTarget(r, u)
-		if err != nil {
-			internalError(w, r, err)
-			return
-		}
-		if access.Allow(a, access.ActionViewUser, t) == nil {
+		if access.Allow(a, access.ActionViewUser, u.Target(unitPlace[u.UnitID])) == nil {
 			items = append(items, s.toUserJSON(a, u))
 		}
 	}

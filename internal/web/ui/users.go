@@ -71,15 +71,6 @@ type passwordData struct {
 // TitleKey names the page.
 func (passwordData) TitleKey() string { return "password.title" }
 
-// userTarget is where a user record sits for the policy: its place, else the place its unit serves.
-func userTarget(usr access.User, units map[string]org.Unit) access.Target {
-	t := access.Target{PlaceCode: usr.PlaceCode, UnitID: usr.UnitID}
-	if t.PlaceCode == "" {
-		t.PlaceCode = units[usr.UnitID].PlaceCode
-	}
-	return t
-}
-
 // unitsByID loads every unit, to name them and to place their users for the policy.
 func (u *UI) unitsByID(ctx context.Context) (map[string]org.Unit, error) {
 	units, err := u.st.Units(ctx, store.UnitFilter{})
@@ -125,9 +116,10 @@ func (u *UI) usersPage(w http.ResponseWriter, r *http.Request, a access.Actor) {
 		return
 	}
 	ctx := r.Context()
-	f := store.UserFilter{PlacePrefix: a.ScopeCode}
-	if a.ScopeCode == "" {
-		f.UnitID = a.UnitID
+	f, ok := store.UserScope(a)
+	if !ok {
+		u.notFound(w, r)
+		return
 	}
 	users, err := u.st.Users(ctx, f)
 	if err != nil {
@@ -142,7 +134,7 @@ func (u *UI) usersPage(w http.ResponseWriter, r *http.Request, a access.Actor) {
 	names := u.placeNames()
 	d := listData[userRow]{Title: "users.title", CanCreate: mayAny(a, access.ActionManageUser), Notice: userNotices[r.URL.Query().Get("notice")]}
 	for _, usr := range users {
-		t := userTarget(usr, units)
+		t := usr.Target(units[usr.UnitID].PlaceCode)
 		if access.Allow(a, access.ActionViewUser, t) != nil {
 			continue
 		}
@@ -304,7 +296,7 @@ func (u *UI) loadUser(w http.ResponseWriter, r *http.Request, a access.Actor, ac
 		u.failed(w, r, err)
 		return usr, nil, false
 	}
-	t := userTarget(usr, units)
+	t := usr.Target(units[usr.UnitID].PlaceCode)
 	if access.Allow(a, access.ActionViewUser, t) != nil || access.Allow(a, act, t) != nil ||
 		(act == access.ActionManageUser && usr.Machine) {
 		u.notFound(w, r)
@@ -322,7 +314,7 @@ func (u *UI) userPage(w http.ResponseWriter, r *http.Request, a access.Actor) {
 	shown := usr
 	shown.Phone = access.PersonalView(a, usr.Phone, access.MaskPhone)
 	d := userFormData{Form: shown, Unit: units[usr.UnitID].Name, Place: names.name(r.Context(), usr.PlaceCode),
-		CanManage: !usr.Machine && access.Allow(a, access.ActionManageUser, userTarget(usr, units)) == nil}
+		CanManage: !usr.Machine && access.Allow(a, access.ActionManageUser, usr.Target(units[usr.UnitID].PlaceCode)) == nil}
 	u.renderUserForm(w, r, a, http.StatusOK, d)
 }
 
