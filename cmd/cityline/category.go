@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/cityline/cityline/internal/category"
@@ -28,11 +27,7 @@ or none of it when a row is wrong.`
 func categoryImport(ctx context.Context, args []string, out io.Writer) error {
 	fs := helpFlagSet("category import", "category import FILE.csv [--db URL]", categoryImportAbout, out)
 	db := dbFlag(fs)
-	files, err := parseArgs(fs, args, "FILE.csv")
-	if err != nil {
-		return err
-	}
-	f, err := os.Open(files[0])
+	f, err := openFileArg(fs, args, "FILE.csv")
 	if err != nil {
 		return err
 	}
@@ -44,7 +39,7 @@ func categoryImport(ctx context.Context, args []string, out io.Writer) error {
 		}
 		added, err := category.ParseCSV(f, existing)
 		if err != nil {
-			return fmt.Errorf("%s: %w", files[0], err)
+			return fmt.Errorf("%s: %w", f.Name(), err)
 		}
 		if len(added) > 0 {
 			if err := st.ImportCategories(ctx, cliWho(), added); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/cityline/cityline/internal/calendar"
@@ -24,18 +23,14 @@ use the new calendar within half a minute.`
 func calendarImport(ctx context.Context, args []string, out io.Writer) error {
 	fs := helpFlagSet("calendar import", "calendar import FILE [--db URL]", calendarImportAbout, out)
 	db := dbFlag(fs)
-	files, err := parseArgs(fs, args, "FILE")
-	if err != nil {
-		return err
-	}
-	f, err := os.Open(files[0])
+	f, err := openFileArg(fs, args, "FILE")
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	incoming, err := calendar.Parse(f)
 	if err != nil {
-		return fmt.Errorf("%s: %w", files[0], err)
+		return fmt.Errorf("%s: %w", f.Name(), err)
 	}
 	return withStore(ctx, *db, func(st *store.Store) error {
 		stored, err := st.CalendarArrangements(ctx)
@@ -44,7 +39,7 @@ func calendarImport(ctx context.Context, args []string, out io.Writer) error {
 		}
 		merged, err := sla.MergeArrangements(stored, incoming)
 		if err != nil {
-			return fmt.Errorf("%s: %w", files[0], err)
+			return fmt.Errorf("%s: %w", f.Name(), err)
 		}
 		if err := st.ImportCalendar(ctx, cliWho(), incoming); err != nil {
 			return err

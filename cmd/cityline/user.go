@@ -84,6 +84,15 @@ func parseArgs(fs *flag.FlagSet, args []string, names ...string) ([]string, erro
 	return pos, nil
 }
 
+// openFileArg parses flags around exactly one FILE argument (named name in errors) and opens it.
+func openFileArg(fs *flag.FlagSet, args []string, name string) (*os.File, error) {
+	files, err := parseArgs(fs, args, name)
+	if err != nil {
+		return nil, err
+	}
+	return os.Open(files[0])
+}
+
 // withStore opens the database for one command and closes it afterwards.
 func withStore(ctx context.Context, dbURL string, fn func(st *store.Store) error) error {
 	st, err := store.Open(ctx, dbURL)
