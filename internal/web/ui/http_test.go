@@ -72,11 +72,37 @@ func TestAnonymousVisitorsAreSentToLogin(t *testing.T) {
 	}
 }
 
+// pageCase is one page a user opens and the status it must get.
+type pageCase struct {
+	who, path string
+	want      int
+}
+
+// checkPages opens each page as its user (signing each user in once) and checks the status; a page
+// that is not found must show the error page (the /ui/ fragments answer bare). It returns the
+// signed-in clients by username for further checks.
+func checkPages(t *testing.T, cases []pageCase) map[string]*http.Client {
+	t.Helper()
+	clients := map[string]*http.Client{}
+	for _, tc := range cases {
+		c, ok := clients[tc.who]
+		if !ok {
+			c = signedIn(t, tc.who)
+			clients[tc.who] = c
+		}
+		res, body := get(t, c, tc.path)
+		if res.StatusCode != tc.want {
+			t.Errorf("%s GET %s = %d, want %d", tc.who, tc.path, res.StatusCode, tc.want)
+		}
+		if tc.want == 404 && !strings.HasPrefix(tc.path, "/ui/") && !strings.Contains(body, `id="error-page"`) {
+			t.Errorf("%s GET %s: 404 without the error page", tc.who, tc.path)
+		}
+	}
+	return clients
+}
+
 func TestPagesByWho(t *testing.T) {
-	tests := []struct {
-		who, path string
-		want      int
-	}{
+	tests := []pageCase{
 		{"agent1", "/", 200},
 		{"agent1", "/org", 200},
 		{"agent1", "/org?code=150303001001002", 200},
@@ -103,21 +129,7 @@ func TestPagesByWho(t *testing.T) {
 		{"admin", "/admin/units/" + site.units["HN-CIVIL"].ID, 200},
 		{"admin", "/admin/users/no-such-id", 404},
 	}
-	clients := map[string]*http.Client{}
-	for _, tc := range tests {
-		c, ok := clients[tc.who]
-		if !ok {
-			c = signedIn(t, tc.who)
-			clients[tc.who] = c
-		}
-		res, body := get(t, c, tc.path)
-		if res.StatusCode != tc.want {
-			t.Errorf("%s GET %s = %d, want %d", tc.who, tc.path, res.StatusCode, tc.want)
-		}
-		if tc.want == 404 && !strings.HasPrefix(tc.path, "/ui/") && !strings.Contains(body, `id="error-page"`) {
-			t.Errorf("%s GET %s: 404 without the error page", tc.who, tc.path)
-		}
-	}
+	clients := checkPages(t, tests)
 	res, body := get(t, clients["agent1"], "/api/v1/no-such-thing")
 	if res.StatusCode != 404 || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") || !strings.Contains(body, `"error"`) {
 		t.Errorf("unknown API path = %d %s %q, want a JSON 404", res.StatusCode, res.Header.Get("Content-Type"), body)

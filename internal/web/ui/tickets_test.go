@@ -142,10 +142,7 @@ func stored(t *testing.T, number string) workorder.Ticket {
 func TestTicketPagesByWho(t *testing.T) {
 	orderFixture(t)
 	tk := dispatched(t, "谁能看")
-	tests := []struct {
-		who, path string
-		want      int
-	}{
+	tests := []pageCase{
 		{"agent1", "/desk/intake", 200},
 		{"agent1", "/desk/review", 200},
 		{"agent1", "/desk/visits", 200},
@@ -173,17 +170,7 @@ func TestTicketPagesByWho(t *testing.T) {
 		{"hn-grid", "/tickets", 200},
 		{"hn-grid", "/desk/intake/history?caller_phone=13812345678", 404},
 	}
-	clients := map[string]*http.Client{}
-	for _, tc := range tests {
-		c, ok := clients[tc.who]
-		if !ok {
-			c = signedIn(t, tc.who)
-			clients[tc.who] = c
-		}
-		if res, _ := get(t, c, tc.path); res.StatusCode != tc.want {
-			t.Errorf("%s GET %s = %d, want %d", tc.who, tc.path, res.StatusCode, tc.want)
-		}
-	}
+	checkPages(t, tests)
 	res, _ := get(t, client(t), "/desk/intake")
 	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login?next=") {
 		t.Errorf("anonymous GET /desk/intake = %d to %q, want the login page", res.StatusCode, res.Header.Get("Location"))
