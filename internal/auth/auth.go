@@ -59,6 +59,7 @@ type Store interface {
 	RecordLoginFailure(ctx context.Context, who audit.Who, f store.LoginFailure) (time.Time, error)
 	CreateSession(ctx context.Context, who audit.Who, sess store.Session, clearKeys ...string) error
 	Session(ctx context.Context, tokenHash string) (store.Session, error)
+	SessionHolder(ctx context.Context, tokenHash string) (store.SessionHolder, error)
 	RevokeSession(ctx context.Context, who audit.Who, tokenHash string) error
 	CreateAPIKey(ctx context.Context, who audit.Who, k store.APIKey, keyHash string) (store.APIKey, error)
 	APIKeyByHash(ctx context.Context, keyHash string) (store.APIKey, error)
@@ -212,18 +213,20 @@ func (s *Service) Authenticate(ctx context.Context, token string) (access.Actor,
 	if token == "" {
 		return access.Actor{}, "", ErrInvalidCredentials
 	}
-	rec, err := s.st.Session(ctx, hashSecret(token))
+	h, err := s.st.SessionHolder(ctx, hashSecret(token))
 	if err != nil {
 		return access.Actor{}, "", missingIsInvalid(err)
 	}
-	switch {
+	switch rec := h.Session; {
 	case !rec.RevokedAt.IsZero():
 		return access.Actor{}, "", fmt.Errorf("session ended: %w", ErrInvalidCredentials)
 	case !s.opts.Now().Before(rec.ExpiresAt):
 		return access.Actor{}, "", fmt.Errorf("session expired: %w", ErrInvalidCredentials)
+	case h.User.Disabled:
+		return access.Actor{}, "", fmt.Errorf("user disabled: %w", ErrInvalidCredentials)
 	}
-	a, err := s.actorOf(ctx, rec.UserID)
-	return a, rec.CSRF, err
+	a, err := actorAt(h.User, h.UnitPlace)
+	return a, h.Session.CSRF, err
 }
 
 // AuthenticateAPIKey recognises an API key and returns the machine client (or person) behind it.
@@ -325,14 +328,23 @@ func (s *Service) APIKeys(ctx context.Context, username string) ([]APIKey, error
 // or, for a user without one, of the place its unit serves: a city department serves the whole city,
 // a district department its district.
 func (s *Service) ActorFor(ctx context.Context, u access.User) (access.Actor, error) {
-	a := access.Actor{UserID: u.ID, Username: u.Username, Roles: u.Roles, UnitID: u.UnitID, GridRole: u.GridRole}
-	place := u.PlaceCode
-	if place == "" && u.UnitID != "" {
+	unitPlace := ""
+	if u.PlaceCode == "" && u.UnitID != "" {
 		unit, err := s.st.Unit(ctx, u.UnitID)
 		if err != nil {
-			return a, fmt.Errorf("scope of %s: %w", u.Username, err)
+			return access.Actor{UserID: u.ID, Username: u.Username}, fmt.Errorf("scope of %s: %w", u.Username, err)
 		}
-		place = unit.PlaceCode
+		unitPlace = unit.PlaceCode
+	}
+	return actorAt(u, unitPlace)
+}
+
+// actorAt is the actor u acts as, scoped to u's own place or else to unitPlace, the place of u's unit.
+func actorAt(u access.User, unitPlace string) (access.Actor, error) {
+	a := access.Actor{UserID: u.ID, Username: u.Username, Roles: u.Roles, UnitID: u.UnitID, GridRole: u.GridRole}
+	place := u.PlaceCode
+	if place == "" {
+		place = unitPlace
 	}
 	if place != "" {
 		level, err := org.LevelOfCode(place)

@@ -58,6 +58,32 @@ func (t *Tree) Path(code string) []Category {
 	return path
 }
 
+// InUse reports whether code is in the catalogue and whether a new order may be filed under it: the
+// category and every category above it are active.
+func (t *Tree) InUse(code string) (known, inUse bool) {
+	path := t.Path(code)
+	if len(path) == 0 {
+		return false, false
+	}
+	for _, c := range path {
+		if !c.Active {
+			return true, false
+		}
+	}
+	return true, path[0].ParentCode == ""
+}
+
+// Subtree lists code and every category under it, at any depth, parents before children.
+func (t *Tree) Subtree(code string) []string {
+	out := []string{code}
+	for i := 0; i < len(out) && i < len(t.byCode)+1; i++ {
+		for _, c := range t.children[out[i]] {
+			out = append(out, c.Code)
+		}
+	}
+	return out
+}
+
 // PathName joins the names along the path with "/", e.g. "市政设施/城市照明/路灯不亮": the way
 // screens and exports name a category unambiguously.
 func (t *Tree) PathName(code string) string {

@@ -104,3 +104,24 @@ func codes(cats []Category) []string {
 	}
 	return out
 }
+
+func TestInUseAndSubtree(t *testing.T) {
+	cats := small()
+	cats = append(cats, Category{Code: "020101", Name: "乱贴广告", ParentCode: "0201", Level: 3, Active: true})
+	cats[1].Active = false // 02 retired: everything under it is out of use too
+	tree := NewTree(cats)
+	for code, want := range map[string][2]bool{
+		"01": {true, true}, "010101": {true, true}, "010102": {true, false},
+		"02": {true, false}, "0201": {true, false}, "020101": {true, false}, "99": {false, false},
+	} {
+		if known, inUse := tree.InUse(code); known != want[0] || inUse != want[1] {
+			t.Errorf("InUse(%s) = %v, %v; want %v, %v", code, known, inUse, want[0], want[1])
+		}
+	}
+	if got := tree.Subtree("02"); !reflect.DeepEqual(got, []string{"02", "0201", "0102", "020101"}) {
+		t.Errorf("Subtree(02) = %v: want 02, its children, then theirs", got)
+	}
+	if got := tree.Subtree("010101"); !reflect.DeepEqual(got, []string{"010101"}) {
+		t.Errorf("Subtree of a leaf = %v", got)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/cityline/cityline/internal/access"
 	"github.com/cityline/cityline/internal/audit"
 	"github.com/cityline/cityline/internal/auth"
+	"github.com/cityline/cityline/internal/org"
 	"github.com/cityline/cityline/internal/store"
 	"github.com/cityline/cityline/internal/store/storetest"
 )
@@ -251,6 +252,49 @@ func TestPurgeExpired(t *testing.T) {
 		}
 		if _, err := s.Session(ctx, "hash-1"); err != nil {
 			t.Fatalf("live session purged: %v", err)
+		}
+	})
+}
+
+// TestSessionHolder reads a session with its user, the user's roles and the place of the user's unit
+// in one query, as every authenticated request does.
+func TestSessionHolder(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		storetest.TinyCity(t, st)
+		unit, err := st.CreateUnit(ctx, audit.System, org.Unit{Code: "HBW-URBAN", Name: "区城管局", Kind: org.UnitDistrictDepartment, PlaceCode: "150302"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := st.CreateUser(ctx, audit.System, access.User{Username: "carol", DisplayName: "Carol", UnitID: unit.ID,
+			Roles: []access.Role{access.RoleUnitLead, access.RoleHandler}}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+		sess := store.Session{TokenHash: sha256Hex("c1"), UserID: u.ID, Kind: "api", RemoteAddr: "10.0.0.2", CreatedAt: at, ExpiresAt: at.Add(time.Hour)}
+		if err := st.CreateSession(ctx, audit.Who{Actor: "carol"}, sess); err != nil {
+			t.Fatal(err)
+		}
+		h, err := st.SessionHolder(ctx, sess.TokenHash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Session != sess {
+			t.Errorf("session = %+v, want %+v", h.Session, sess)
+		}
+		want, err := st.User(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(h.User) != fmt.Sprint(want) || len(h.User.Roles) != 2 {
+			t.Errorf("user = %+v, want %+v with both roles", h.User, want)
+		}
+		if h.UnitPlace != "150302" {
+			t.Errorf("unit place = %q, want 150302", h.UnitPlace)
+		}
+		if _, err := st.SessionHolder(ctx, sha256Hex("nobody")); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("unknown session: err = %v, want ErrNotFound", err)
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cityline/cityline/internal/access"
 	"github.com/cityline/cityline/internal/audit"
 )
 
@@ -58,6 +59,66 @@ func (s *Store) Session(ctx context.Context, tokenHash string) (Session, error) 
 	sess.CreatedAt, sess.ExpiresAt, sess.RevokedAt = time.UnixMilli(created).UTC(), time.UnixMilli(expires).UTC(), millisTime(revoked)
 	return sess, nil
 }
+
+// SessionHolder is a session with the user it belongs to, read together because every request
+// that carries a token needs both.
+type SessionHolder struct {
+	Session Session
+	User    access.User
+	// UnitPlace is the place served by the user's unit ("" without a unit): the scope of a user
+	// who has no place of their own.
+	UnitPlace string
+}
+
+// SessionHolder returns, in one query, the session whose secret hashes to tokenHash (live or not, as
+// Session) with its user, the user's roles and the place of the user's unit.
+func (s *Store) SessionHolder(ctx context.Context, tokenHash string) (SessionHolder, error) {
+	// The user's columns come first and unqualified (no other table here has them), so that
+	// scanUser reads them; the session's follow.
+	rows, err := s.r.QueryContext(ctx, `SELECT `+userColumns+`, s.kind, s.csrf_token, s.remote_addr, s.created_at, s.expires_at, s.revoked_at,
+			COALESCE((SELECT place_code FROM units WHERE units.id = users.unit_id), ''), COALESCE(r.role, '')
+		FROM sessions s JOIN users ON users.id = s.user_id
+		LEFT JOIN user_roles r ON r.user_id = users.id
+		WHERE s.token_hash = $1 ORDER BY r.role`, tokenHash)
+	if err != nil {
+		return SessionHolder{}, fmt.Errorf("session: %w", err)
+	}
+	defer rows.Close()
+	h := SessionHolder{Session: Session{TokenHash: tokenHash}}
+	found := false
+	for rows.Next() {
+		var created, expires int64
+		var revoked sql.NullInt64
+		var role string
+		u, err := scanUser(scanAlso{rows, []any{&h.Session.Kind, &h.Session.CSRF, &h.Session.RemoteAddr, &created, &expires, &revoked, &h.UnitPlace, &role}})
+		if err != nil {
+			return SessionHolder{}, fmt.Errorf("session: %w", err)
+		}
+		u.Roles = h.User.Roles
+		if role != "" {
+			u.Roles = append(u.Roles, access.Role(role))
+		}
+		h.User, found = u, true
+		h.Session.UserID = u.ID
+		h.Session.CreatedAt, h.Session.ExpiresAt, h.Session.RevokedAt = time.UnixMilli(created).UTC(), time.UnixMilli(expires).UTC(), millisTime(revoked)
+	}
+	if err := rows.Err(); err != nil {
+		return SessionHolder{}, fmt.Errorf("session: %w", err)
+	}
+	if !found {
+		return SessionHolder{}, fmt.Errorf("session: %w", ErrNotFound)
+	}
+	return h, nil
+}
+
+// scanAlso scans a row into the destinations a scan function gives, then into extra ones: a query
+// can add columns after those a shared scan function reads.
+type scanAlso struct {
+	row   interface{ Scan(...any) error }
+	extra []any
+}
+
+func (s scanAlso) Scan(dest ...any) error { return s.row.Scan(append(dest, s.extra...)...) }
 
 // RevokeSession ends a session (sign-out). Ending one that was already ended changes nothing.
 func (s *Store) RevokeSession(ctx context.Context, who audit.Who, tokenHash string) error {

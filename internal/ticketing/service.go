@@ -10,8 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/cityline/cityline/internal/access"
@@ -22,6 +20,7 @@ import (
 	"github.com/cityline/cityline/internal/notify"
 	"github.com/cityline/cityline/internal/outbox"
 	"github.com/cityline/cityline/internal/sla"
+	"github.com/cityline/cityline/internal/snapshot"
 	"github.com/cityline/cityline/internal/store"
 	"github.com/cityline/cityline/internal/workorder"
 )
@@ -47,9 +46,9 @@ type Service struct {
 	loc *locate.Service
 	cfg Config
 	now func() time.Time
-	// limits caches the time-limit rules (see TimeLimits); limitsMu lets one caller reload them.
-	limits   atomic.Pointer[cachedLimits]
-	limitsMu sync.Mutex
+	// limits and catalogue are this node's copies of the time-limit rules and the category tree.
+	limits    *snapshot.Of[sla.Rules]
+	catalogue *snapshot.Of[*catalog.Tree]
 }
 
 // New makes a Service.
@@ -57,7 +56,13 @@ func New(st *store.Store, loc *locate.Service, cfg Config) *Service {
 	if cfg.NumberPrefix == "" {
 		cfg.NumberPrefix = "WH"
 	}
-	return &Service{st: st, loc: loc, cfg: cfg, now: time.Now}
+	s := &Service{st: st, loc: loc, cfg: cfg, now: time.Now}
+	s.limits = snapshot.New("time-limit rules", timeLimitsReload, s.loadTimeLimits)
+	s.catalogue = snapshot.New("category catalogue", catalogueReload, func(ctx context.Context) (*catalog.Tree, error) {
+		all, err := st.Categories(ctx, store.CategoryFilter{})
+		return catalog.NewTree(all), err
+	})
+	return s
 }
 
 // SetClock replaces the clock (tests, and the demo's history, which writes the past).
@@ -122,25 +127,18 @@ func (s *Service) checkReferences(ctx context.Context, in workorder.Intake) erro
 			return err
 		}
 	}
-	c, err := s.st.Category(ctx, in.Category)
-	if errors.Is(err, store.ErrNotFound) {
-		return &workorder.FieldError{Field: "category", Reason: fmt.Sprintf("unknown category %q", in.Category)}
-	}
+	tree, err := s.catalogue.Get(ctx)
 	if err != nil {
 		return err
 	}
-	// A category is usable only while it and every category above it are active.
-	for {
-		if !c.Active {
-			return &workorder.FieldError{Field: "category", Reason: fmt.Sprintf("category %q is no longer in use", in.Category)}
-		}
-		if c.ParentCode == "" {
-			return nil
-		}
-		if c, err = s.st.Category(ctx, c.ParentCode); err != nil {
-			return err
-		}
+	switch known, inUse := tree.InUse(in.Category); {
+	case !known:
+		return &workorder.FieldError{Field: "category", Reason: fmt.Sprintf("unknown category %q", in.Category)}
+	case !inUse:
+		// A category is usable only while it and every category above it are active.
+		return &workorder.FieldError{Field: "category", Reason: fmt.Sprintf("category %q is no longer in use", in.Category)}
 	}
+	return nil
 }
 
 // Get returns one order the actor may see, by id or number.
@@ -180,18 +178,11 @@ func (s *Service) List(ctx context.Context, a access.Actor, f store.TicketFilter
 }
 
 func (s *Service) subtree(ctx context.Context, code string) ([]string, error) {
-	all, err := s.st.Categories(ctx, store.CategoryFilter{})
+	tree, err := s.catalogue.Get(ctx)
 	if err != nil {
 		return nil, err
 	}
-	tree := catalog.NewTree(all)
-	out := []string{code}
-	for i := 0; i < len(out); i++ {
-		for _, c := range tree.Children(out[i]) {
-			out = append(out, c.Code)
-		}
-	}
-	return out, nil
+	return tree.Subtree(code), nil
 }
 
 // CallerHistory returns a caller's earlier orders for the agent on the phone with them (来电弹屏).
@@ -278,39 +269,25 @@ func (s *Service) Deadlines(ctx context.Context, t workorder.Ticket) (c sla.Cloc
 // this time (and at once on the node that made it, see RefreshTimeLimits).
 const timeLimitsReload = 30 * time.Second
 
-type cachedLimits struct {
-	rules  sla.Rules
-	loaded time.Time
-}
+// catalogueReload is how long intake checks categories against this node's copy of the catalogue
+// before reading it again. Retiring a category elsewhere reaches this node within this time; an
+// order filed meanwhile still names a category that exists.
+const catalogueReload = 5 * time.Second
 
 // TimeLimits returns the rules deadlines are computed by: the policy set in force, the working
 // calendar with the deployment's own years, and the category catalogue. The first call on a new
-// database stores the default policies (sla.Defaults). When a reload fails, the rules read last stay
-// in use and the failure is logged; with nothing read yet the error is returned.
-func (s *Service) TimeLimits(ctx context.Context) (sla.Rules, error) {
-	if c := s.limits.Load(); c != nil && time.Since(c.loaded) < timeLimitsReload {
-		return c.rules, nil
-	}
-	s.limitsMu.Lock()
-	defer s.limitsMu.Unlock()
-	old := s.limits.Load()
-	if old != nil && time.Since(old.loaded) < timeLimitsReload {
-		return old.rules, nil
-	}
-	rules, err := s.loadTimeLimits(ctx)
-	if err != nil {
-		if old == nil {
-			return sla.Rules{}, err
-		}
-		slog.Warn("time-limit rules not reloaded; using those read before", "err", err)
-		rules = old.rules
-	}
-	s.limits.Store(&cachedLimits{rules: rules, loaded: time.Now()})
-	return rules, nil
-}
+// database stores the default policies (sla.Defaults).
+func (s *Service) TimeLimits(ctx context.Context) (sla.Rules, error) { return s.limits.Get(ctx) }
 
 // RefreshTimeLimits makes the next TimeLimits read the rules again, after this node changed them.
-func (s *Service) RefreshTimeLimits() { s.limits.Store(nil) }
+func (s *Service) RefreshTimeLimits() { s.limits.Expire() }
+
+// RefreshCatalogue makes the next intake read the category catalogue again, after this node changed
+// it. The time-limit rules hold the catalogue too.
+func (s *Service) RefreshCatalogue() {
+	s.catalogue.Expire()
+	s.limits.Expire()
+}
 
 func (s *Service) loadTimeLimits(ctx context.Context) (sla.Rules, error) {
 	set, err := s.st.SLAPolicies(ctx)

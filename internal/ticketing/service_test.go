@@ -122,6 +122,25 @@ func TestCreateNumbersLocatesAndIsIdempotent(t *testing.T) {
 				t.Errorf("category %s (retired, or under a retired parent) was accepted", code)
 			}
 		}
+		// Retiring a category on this node applies to the next intake at once.
+		lamp, err := st.Category(ctx, "0101")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lamp.Active = false
+		if _, err := st.UpdateCategory(ctx, audit.System, lamp); err != nil {
+			t.Fatal(err)
+		}
+		w.svc.RefreshCatalogue()
+		var fe *workorder.FieldError
+		if _, _, err := w.svc.Create(ctx, a, intake("刚停用"), ticketing.Idempotency{}); !errors.As(err, &fe) || fe.Field != "category" {
+			t.Errorf("an order under a category retired a moment ago: err = %v, want a category error", err)
+		}
+		lamp.Active, lamp.Version = true, lamp.Version+1
+		if _, err := st.UpdateCategory(ctx, audit.System, lamp); err != nil {
+			t.Fatal(err)
+		}
+		w.svc.RefreshCatalogue()
 		if _, _, err := w.svc.Create(ctx, w.actor["light"], intake("单位自己建单"), ticketing.Idempotency{}); !errors.Is(err, access.ErrForbidden) {
 			t.Errorf("a unit handler took in an order: %v", err)
 		}

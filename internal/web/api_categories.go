@@ -227,6 +227,7 @@ func (s *Server) apiCreateCategory(w http.ResponseWriter, r *http.Request, a acc
 	}
 	req.applyTo(&c)
 	created, err := s.st.CreateCategory(r.Context(), actorWho(a), c)
+	s.tickets.RefreshCatalogue()
 	if err != nil {
 		categoryError(w, r, err)
 		return
@@ -254,6 +255,7 @@ func (s *Server) apiUpdateCategory(w http.ResponseWriter, r *http.Request, a acc
 	req.applyTo(&c)
 	c.Version = *req.Version
 	updated, err := s.st.UpdateCategory(r.Context(), actorWho(a), c)
+	s.tickets.RefreshCatalogue()
 	if err != nil {
 		categoryError(w, r, err)
 		return

@@ -371,6 +371,7 @@ func (u *UI) createCategory(w http.ResponseWriter, r *http.Request, a access.Act
 		return
 	}
 	created, err := u.st.CreateCategory(r.Context(), who(a), c)
+	u.tickets.RefreshCatalogue()
 	if err != nil {
 		if _, explained := categoryOutcome(t, err, d.Errors); explained {
 			u.renderCategoryForm(w, r, http.StatusUnprocessableEntity, d)
@@ -412,6 +413,7 @@ func (u *UI) updateCategory(w http.ResponseWriter, r *http.Request, a access.Act
 		return
 	}
 	_, err := u.st.UpdateCategory(r.Context(), who(a), c)
+	u.tickets.RefreshCatalogue()
 	if err == nil {
 		http.Redirect(w, r, savedTo("saved", c.Code), http.StatusSeeOther)
 		return
@@ -449,6 +451,7 @@ func (u *UI) setCategoryActive(active bool) pageHandler {
 		c.Active = active
 		c.Version, _ = strconv.Atoi(r.PostFormValue("version"))
 		_, err := u.st.UpdateCategory(r.Context(), who(a), c)
+		u.tickets.RefreshCatalogue()
 		if err == nil {
 			http.Redirect(w, r, savedTo(notice, c.Code), http.StatusSeeOther)
 			return
@@ -526,6 +529,7 @@ func (u *UI) importCategories(w http.ResponseWriter, r *http.Request, a access.A
 	}
 	if len(added) > 0 {
 		err = u.st.ImportCategories(r.Context(), who(a), added)
+		u.tickets.RefreshCatalogue()
 	}
 	var fe *category.FieldError
 	switch {
