@@ -60,36 +60,33 @@ func (s *Store) Tickets(ctx context.Context, f TicketFilter) (TicketPage, error)
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
+	var narrow []narrowable
 	switch sc := f.Scope; {
 	case sc.Unrestricted:
 	case sc.PlacePrefix != "" && sc.UnitID != "":
 		where = append(where, fmt.Sprintf("(t.place_code LIKE %s || '%%' OR %s)", arg(sc.PlacePrefix), unitClause(arg(sc.UnitID))))
 	case sc.PlacePrefix != "":
-		where = append(where, fmt.Sprintf("t.place_code LIKE %s || '%%'", arg(sc.PlacePrefix)))
+		narrow = append(narrow, placeFilter(sc.PlacePrefix))
 	case sc.UnitID != "":
-		where = append(where, unitClause(arg(sc.UnitID)))
+		// A unit's queue: its open orders are few even when its history is long.
+		narrow = append(narrow, unitFilter(sc.UnitID, f.Statuses))
 	default:
 		return TicketPage{}, nil
 	}
-	if len(f.Statuses) > 0 {
-		marks := make([]string, len(f.Statuses))
-		for i, st := range f.Statuses {
-			marks[i] = arg(string(st))
-		}
-		where = append(where, "t.status IN ("+strings.Join(marks, ", ")+")")
-	}
 	if f.UnitID != "" {
-		where = append(where, unitClause(arg(f.UnitID)))
+		narrow = append(narrow, unitFilter(f.UnitID, f.Statuses))
+	}
+	if len(f.Statuses) > 0 {
+		narrow = append(narrow, statusFilter(f.Statuses))
 	}
 	if f.LeadUnitID != "" {
-		where = append(where, "t.lead_unit_id = "+arg(f.LeadUnitID))
+		narrow = append(narrow, equalFilter("t.lead_unit_id", f.LeadUnitID))
 	}
 	if len(f.Categories) > 0 {
-		marks := make([]string, len(f.Categories))
-		for i, c := range f.Categories {
-			marks[i] = arg(c)
-		}
-		where = append(where, "t.category_code IN ("+strings.Join(marks, ", ")+")")
+		narrow = append(narrow, inFilter("t.category_code", f.Categories))
+	}
+	if f.PlacePrefix != "" {
+		narrow = append(narrow, placeFilter(f.PlacePrefix))
 	}
 	if f.Type != "" {
 		where = append(where, "t.request_type = "+arg(string(f.Type)))
@@ -97,30 +94,41 @@ func (s *Store) Tickets(ctx context.Context, f TicketFilter) (TicketPage, error)
 	if f.Channel != "" {
 		where = append(where, "t.channel = "+arg(string(f.Channel)))
 	}
-	if f.PlacePrefix != "" {
-		where = append(where, "t.place_code LIKE "+arg(f.PlacePrefix)+" || '%'")
-	}
 	if !f.From.IsZero() {
 		where = append(where, "t.created_at >= "+arg(f.From.UnixMilli()))
 	}
 	if !f.To.IsZero() {
 		where = append(where, "t.created_at < "+arg(f.To.UnixMilli()))
 	}
-	open := "t.status NOT IN ('closed', 'cancelled', 'merged', 'transferred')"
 	if f.Overdue {
 		now := f.Now
 		if now.IsZero() {
 			now = s.now()
 		}
-		where = append(where, open, "t.due_close_at < "+arg(now.UnixMilli()))
+		narrow = append(narrow, dueFilter(now))
 	}
 	if !f.DueBefore.IsZero() {
-		where = append(where, open, "t.due_close_at < "+arg(f.DueBefore.UnixMilli()))
+		narrow = append(narrow, dueFilter(f.DueBefore))
 	}
-	if q := textsearch.QueryTerms(f.Query); len(q) > 0 {
-		where = append(where, s.searchClause(arg, q))
-	} else if strings.TrimSpace(f.Query) != "" {
+	terms := textsearch.QueryTerms(f.Query)
+	if len(terms) == 0 && strings.TrimSpace(f.Query) != "" {
 		return TicketPage{}, nil // a query of punctuation or emoji only matches nothing
+	}
+	order := "DESC"
+	if f.OldestFirst {
+		order = "ASC"
+	}
+	from, orderBy := "tickets t", "t.created_at "+order+", t.id "+order
+	// SQLite's full-text index hands out its matches in row order, newest orders last: reading them
+	// from the end and stopping at a page is fast however many orders match, where sorting every
+	// match by time is not. Orders are written in the order they are taken in, so row order is
+	// intake order.
+	rowOrder := s.dialect == SQLite && len(terms) > 0
+	if rowOrder {
+		from, orderBy = "ticket_search s JOIN tickets t ON t.rowid = s.rowid", "s.rowid "+order
+		where = append(where, "ticket_search MATCH "+arg(s.ftsQuery(terms)))
+	} else if len(terms) > 0 {
+		where = append(where, s.searchClause(arg, terms))
 	}
 	if f.Cursor != "" {
 		at, id, ok := strings.Cut(f.Cursor, ":")
@@ -128,7 +136,29 @@ func (s *Store) Tickets(ctx context.Context, f TicketFilter) (TicketPage, error)
 		if !ok || err != nil {
 			return TicketPage{}, fmt.Errorf("cursor %q: %w", f.Cursor, ErrBadCursor)
 		}
-		where = append(where, fmt.Sprintf("(t.created_at %[1]s %[2]s OR (t.created_at = %[2]s AND t.id %[1]s %[3]s))", past(f), arg(ms), arg(id)))
+		if rowOrder {
+			where = append(where, fmt.Sprintf("s.rowid %s (SELECT rowid FROM tickets WHERE id = %s)", past(f), arg(id)))
+		} else {
+			where = append(where, fmt.Sprintf("(t.created_at %[1]s %[2]s OR (t.created_at = %[2]s AND t.id %[1]s %[3]s))", past(f), arg(ms), arg(id)))
+		}
+	}
+	driver := -1
+	if s.dialect == SQLite && !rowOrder {
+		var err error
+		if driver, err = s.narrowest(ctx, narrow); err != nil {
+			return TicketPage{}, err
+		}
+	}
+	if driver >= 0 {
+		// Sort the driver's few orders rather than walk the whole time index for them.
+		orderBy = "+t.created_at " + order + ", t.id " + order
+	}
+	for i, n := range narrow {
+		if s.dialect == Postgres || i == driver {
+			where = append(where, n.indexed(arg))
+		} else {
+			where = append(where, n.scan(arg))
+		}
 	}
 	limit := f.Limit
 	if limit <= 0 {
@@ -139,11 +169,7 @@ func (s *Store) Tickets(ctx context.Context, f TicketFilter) (TicketPage, error)
 	if len(where) > 0 {
 		cond = strings.Join(where, " AND ")
 	}
-	order := "DESC"
-	if f.OldestFirst {
-		order = "ASC"
-	}
-	items, err := s.ticketsWhere(ctx, cond+" ORDER BY t.created_at "+order+", t.id "+order+" LIMIT "+arg(limit+1), args...)
+	items, err := s.ticketsFrom(ctx, from, cond+" ORDER BY "+orderBy+" LIMIT "+arg(limit+1), args...)
 	if err != nil {
 		return TicketPage{}, err
 	}
@@ -154,6 +180,120 @@ func (s *Store) Tickets(ctx context.Context, f TicketFilter) (TicketPage, error)
 		page.NextCursor = fmt.Sprintf("%d:%s", last.CreatedAt.UnixMilli(), last.ID)
 	}
 	return page, nil
+}
+
+// narrowable is a filter an index can serve. indexed writes it so that the index is used; scan
+// writes the same condition with the index out of reach (a unary +), so that SQLite walks the
+// orders in time order and stops at the end of the page. Which is faster depends on how many orders
+// pass: SQLite's planner does not weigh the LIMIT, so Tickets counts and decides (see narrowest).
+type narrowable struct {
+	indexed, scan func(arg func(any) string) string
+	// count, when set, is a cheaper condition that passes about as many orders as indexed, for
+	// narrowest to count with.
+	count func(arg func(any) string) string
+}
+
+// narrowCap is how many orders a filter may pass and still drive the listing through its index: the
+// page is then sorted from at most this many rows. A filter that passes more is broad enough that
+// walking the orders newest first finds a page soon.
+const narrowCap = 1000
+
+// narrowest returns the index of the first filter that passes fewer than narrowCap orders, or -1.
+func (s *Store) narrowest(ctx context.Context, filters []narrowable) (int, error) {
+	for i, n := range filters {
+		var args []any
+		write := n.indexed
+		if n.count != nil {
+			write = n.count
+		}
+		cond := write(func(v any) string {
+			args = append(args, v)
+			return "$" + strconv.Itoa(len(args))
+		})
+		var count int
+		err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM tickets t WHERE `+cond+` LIMIT `+strconv.Itoa(narrowCap)+`)`, args...).Scan(&count)
+		if err != nil {
+			return -1, fmt.Errorf("list tickets: %w", err)
+		}
+		if count < narrowCap {
+			return i, nil
+		}
+	}
+	return -1, nil
+}
+
+func marks(arg func(any) string, values []string) string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = arg(v)
+	}
+	return strings.Join(out, ", ")
+}
+
+func inFilter(column string, values []string) narrowable {
+	return narrowable{
+		indexed: func(arg func(any) string) string { return column + " IN (" + marks(arg, values) + ")" },
+		scan:    func(arg func(any) string) string { return "+" + column + " IN (" + marks(arg, values) + ")" },
+	}
+}
+
+func equalFilter(column, value string) narrowable { return inFilter(column, []string{value}) }
+
+func statusFilter(statuses []workorder.Status) narrowable {
+	values := make([]string, len(statuses))
+	for i, st := range statuses {
+		values[i] = string(st)
+	}
+	return inFilter("t.status", values)
+}
+
+// placeFilter keeps the orders under a place. Codes are digits, so the range [prefix, prefix+":")
+// holds exactly the codes that start with prefix, and an index can serve it where LIKE cannot.
+func placeFilter(prefix string) narrowable {
+	return narrowable{
+		indexed: func(arg func(any) string) string {
+			return fmt.Sprintf("t.place_code >= %s AND t.place_code < %s", arg(prefix), arg(prefix+":"))
+		},
+		scan: func(arg func(any) string) string { return fmt.Sprintf("+t.place_code LIKE %s || '%%'", arg(prefix)) },
+	}
+}
+
+// dueFilter keeps the open orders whose closure is due before an instant. Its index form matches
+// the partial index tickets_open_due, which holds only open orders.
+func dueFilter(before time.Time) narrowable {
+	const open = "t.status NOT IN ('closed', 'cancelled', 'merged', 'transferred')"
+	return narrowable{
+		indexed: func(arg func(any) string) string { return open + " AND t.due_close_at < " + arg(before.UnixMilli()) },
+		scan:    func(arg func(any) string) string { return open + " AND +t.due_close_at < " + arg(before.UnixMilli()) },
+	}
+}
+
+// unitFilter keeps the orders a unit leads or co-handles; with statuses, its index form reads only
+// the orders the unit leads in those statuses (the outer status filter still applies to the rest).
+func unitFilter(unitID string, statuses []workorder.Status) narrowable {
+	values := make([]string, len(statuses))
+	for i, st := range statuses {
+		values[i] = string(st)
+	}
+	lead := func(arg func(any) string, u string) string {
+		cond := "lead_unit_id = " + u
+		if len(values) > 0 {
+			cond += " AND status IN (" + marks(arg, values) + ")"
+		}
+		return cond
+	}
+	return narrowable{
+		indexed: func(arg func(any) string) string {
+			u := arg(unitID)
+			return "t.id IN (SELECT id FROM tickets WHERE " + lead(arg, u) + " UNION ALL SELECT ticket_id FROM ticket_co_units WHERE unit_id = " + u + ")"
+		},
+		scan: func(arg func(any) string) string {
+			u := arg(unitID)
+			return fmt.Sprintf("(+t.lead_unit_id = %[1]s OR EXISTS (SELECT 1 FROM ticket_co_units c WHERE c.ticket_id = t.id AND c.unit_id = %[1]s))", u)
+		},
+		// The orders a unit leads, read from tickets_lead_status alone: co-handled ones are few.
+		count: func(arg func(any) string) string { return lead(arg, arg(unitID)) },
+	}
 }
 
 // past is the comparison that keeps the orders after the cursor in the listing's order.
@@ -173,21 +313,26 @@ func unitClause(mark string) string {
 
 // searchClause matches orders whose text holds every query term.
 func (s *Store) searchClause(arg func(any) string, terms []textsearch.Term) string {
-	parts := make([]string, len(terms))
+	q := arg(s.ftsQuery(terms))
 	if s.dialect == Postgres {
-		for i, t := range terms {
-			parts[i] = "'" + t.Text + "'"
-			if t.Prefix {
-				parts[i] += ":*"
-			}
-		}
-		return "t.id IN (SELECT ticket_id FROM ticket_search WHERE terms @@ to_tsquery('simple', " + arg(strings.Join(parts, " & ")) + "))"
+		return "t.id IN (SELECT ticket_id FROM ticket_search WHERE terms @@ to_tsquery('simple', " + q + "))"
+	}
+	return "t.rowid IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH " + q + ")"
+}
+
+// ftsQuery writes query terms as the engine's full-text query, every term required: a tsquery on
+// PostgreSQL, an FTS5 query on SQLite. Terms hold only letters and digits, so quoting cannot break.
+func (s *Store) ftsQuery(terms []textsearch.Term) string {
+	parts := make([]string, len(terms))
+	quote, prefix, and := `"`, "*", " AND "
+	if s.dialect == Postgres {
+		quote, prefix, and = "'", ":*", " & "
 	}
 	for i, t := range terms {
-		parts[i] = `"` + t.Text + `"`
+		parts[i] = quote + t.Text + quote
 		if t.Prefix {
-			parts[i] += "*"
+			parts[i] += prefix
 		}
 	}
-	return "t.rowid IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH " + arg(strings.Join(parts, " AND ")) + ")"
+	return strings.Join(parts, and)
 }

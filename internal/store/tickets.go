@@ -492,7 +492,12 @@ func (s *Store) MergedInto(ctx context.Context, masterID string) ([]workorder.Ti
 }
 
 func (s *Store) ticketsWhere(ctx context.Context, where string, args ...any) ([]workorder.Ticket, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+ticketColumns+` FROM tickets t WHERE `+where, args...)
+	return s.ticketsFrom(ctx, "tickets t", where, args...)
+}
+
+// ticketsFrom reads orders from a FROM clause that names the orders t.
+func (s *Store) ticketsFrom(ctx context.Context, from, where string, args ...any) ([]workorder.Ticket, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+ticketColumns+` FROM `+from+` WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list tickets: %w", err)
 	}
