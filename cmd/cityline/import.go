@@ -17,13 +17,17 @@ const importGeoUsage = "import geo FILE --level city|district|street|community|g
 
 // runImport loads data files. 'import geo' reads a GeoJSON file of places at one level and stores all
 // of them in one transaction, or none when any is wrong; each problem is printed on its own line.
+// 'import gazetteer' does the same for the standard address list (see importGazetteer).
 func runImport(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-		fmt.Fprintf(out, "Usage: cityline %s\n", importGeoUsage)
+		fmt.Fprintf(out, "Usage: cityline %s\n       cityline %s\n", importGeoUsage, importGazetteerUsage)
 		return flag.ErrHelp
 	}
+	if len(args) > 0 && args[0] == "gazetteer" {
+		return importGazetteer(ctx, args[1:], out)
+	}
 	if len(args) == 0 || args[0] != "geo" {
-		return fmt.Errorf("usage: cityline %s", importGeoUsage)
+		return fmt.Errorf("usage: cityline %s\n       cityline %s", importGeoUsage, importGazetteerUsage)
 	}
 	fs := newFlagSet("import geo", importGeoUsage, out)
 	db := dbFlag(fs)

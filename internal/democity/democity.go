@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cityline/cityline/internal/access"
+	"github.com/cityline/cityline/internal/gazetteer"
 	"github.com/cityline/cityline/internal/hotline"
 	"github.com/cityline/cityline/internal/org"
 	"github.com/paulmach/orb"
@@ -24,6 +25,8 @@ type City struct {
 	// Units holds parents before children.
 	Units []Unit
 	Users []User
+	// Gazetteer is the standard address list, made from the places (see newAddressBook).
+	Gazetteer []gazetteer.Entry
 }
 
 // Unit is a unit to create. Its parent is named by code because ids are only given when it is stored.
@@ -65,7 +68,12 @@ func Build() (City, error) {
 	}
 	units := p.buildUnits(city, districts, plans)
 	users := p.buildUsers(city, districts, plans)
-	return City{Places: places, Lines: hotline.Catalogue(), Units: units, Users: append(users, p.unitHandlers(units, users)...)}, nil
+	addresses, err := Gazetteer(places)
+	if err != nil {
+		return City{}, err
+	}
+	return City{Places: places, Lines: hotline.Catalogue(), Units: units, Users: append(users, p.unitHandlers(units, users)...),
+		Gazetteer: addresses}, nil
 }
 
 // buildPlaces cuts every district into its streets, each street into its communities and each

@@ -169,6 +169,7 @@ type gridSpot struct {
 	bound                      orb.Bound
 	district, street, commName string
 	village                    bool
+	book                       *gridBook // the compounds, roads and doors of the grid
 }
 
 // Texts makes up realistic Chinese matters for the demo city — titles, descriptions, addresses and
@@ -181,6 +182,7 @@ type Texts struct {
 	lines    map[string]bool
 	grids    []gridSpot
 	index    *geo.Index
+	book     *addressBook
 	regulars []workorder.Caller
 	slots    map[string]string // the current matter's filled slots, so that title and text agree
 	// patrolled are the grids whose grid workers report on the grid channel (indexes into grids).
@@ -243,6 +245,12 @@ func NewTexts(seed uint64, places []org.Place, cats []category.Category) (*Texts
 	}
 	if len(x.grids) == 0 {
 		return nil, fmt.Errorf("matter texts: no grid with an outline among %d places", len(places))
+	}
+	if x.book, err = newAddressBook(places); err != nil {
+		return nil, err
+	}
+	for i := range x.grids {
+		x.grids[i].book = x.book.grids[x.grids[i].code]
 	}
 	if x.index, err = geo.NewIndex(grids); err != nil {
 		return nil, err
@@ -443,6 +451,36 @@ func (x *Texts) compose(ch workorder.Channel, l *leaf, v variant) Matter {
 	if ch == workorder.ChannelGrid {
 		x.spot = &x.grids[x.patrolled[x.rng.IntN(len(x.patrolled))]]
 	}
+	return x.write(ch, l, v)
+}
+
+// Again makes up another report of the matter made last, as a neighbour calls about the same broken
+// lamp: the same kind of matter at the same spot (roads, compounds and numbers keep their names) in
+// other words, by another caller on a channel of its own. The duplicate detector is measured on such
+// pairs.
+func (x *Texts) Again() Matter {
+	l := x.leaf
+	var people []variant
+	for _, v := range l.variants {
+		if !v.sensor {
+			people = append(people, v)
+		}
+	}
+	if len(people) == 0 {
+		people = l.variants
+	}
+	v := people[x.rng.IntN(len(people))]
+	ch := workorder.ChannelPhone
+	if v.sensor {
+		ch = workorder.ChannelSensor
+	} else if x.rng.IntN(3) == 0 {
+		ch = workorder.ChannelMobile
+	}
+	return x.write(ch, l, v)
+}
+
+// write composes a matter of leaf l in variant v, at the current spot with the current slots.
+func (x *Texts) write(ch workorder.Channel, l *leaf, v variant) Matter {
 	m := Matter{Intake: workorder.Intake{Channel: ch, LineCode: workorder.MainLine, Type: v.typ,
 		Category: l.code, Urgency: workorder.UrgencyNormal}}
 	if len(l.lines) > 0 && ch == workorder.ChannelPhone && x.rng.Float64() < 0.3 {
@@ -489,14 +527,7 @@ func (x *Texts) compose(ch workorder.Channel, l *leaf, v variant) Matter {
 // pointIn draws a point inside the grid, near its centre; the grid index is asked so that the point
 // locates back to exactly this grid, as the intake will locate it.
 func (x *Texts) pointIn(g *gridSpot) orb.Point {
-	w, h := g.bound.Max[0]-g.bound.Min[0], g.bound.Max[1]-g.bound.Min[1]
-	for range 6 {
-		p := orb.Point{roundMicro(g.center[0] + (x.rng.Float64()-0.5)*w*0.5), roundMicro(g.center[1] + (x.rng.Float64()-0.5)*h*0.5)}
-		if code, ok := x.index.Locate(p[0], p[1]); ok && code == g.code {
-			return p
-		}
-	}
-	return g.center
+	return pointInGrid(x.rng, x.index, g.code, g.center, g.bound, 0.5)
 }
 
 // roundMicro keeps six decimals of a degree (about 10 cm), as a phone's location would give.
@@ -528,10 +559,6 @@ func (x *Texts) slot(name string) string {
 }
 
 var (
-	compoundSuffixes = []string{"小区", "花园", "家园", "嘉园", "新村", "苑", "佳苑", "名都"}
-	roadNames        = []string{"人民路", "滨河大道", "新华街", "海北大街", "黄河东街", "林荫路", "建设路", "团结路", "育才路",
-		"北环路", "海拉路", "甘德尔街", "卫境路", "青山路", "民族路", "胜利街", "公园路", "体育街", "沿河路", "长青路",
-		"友谊路", "光明路", "千里山路", "巴音赛街", "环城路", "振兴路", "乌兰街", "矿业路", "新风街", "和平路"}
 	brands = []string{"兴旺", "鑫源", "福满多", "好再来", "金鼎", "老街", "聚福", "宏达", "恒泰", "顺发", "瑞祥", "天和",
 		"万家", "百佳", "金海", "新世纪", "佳美", "华辰", "盛源", "丰华"}
 	chineseDigits = []string{"一", "二", "三", "四", "五", "六", "七", "八", "九", "十"}
@@ -549,21 +576,24 @@ func (x *Texts) slotValue(name string) string {
 		return x.address()
 	case "xq":
 		if g.village {
-			return g.commName + chineseDigits[x.rng.IntN(6)] + "组"
+			return g.commName + chineseNumber(g.book.groups[x.rng.IntN(len(g.book.groups))]) + "组"
 		}
-		return x.oneOf(communityStems) + x.oneOf(compoundSuffixes)
+		return g.book.compounds[x.rng.IntN(len(g.book.compounds))].name
 	case "bld":
-		return strconv.Itoa(1+x.rng.IntN(24)) + "号楼"
+		buildings := 6
+		xq := x.slot("xq")
+		for _, c := range g.book.compounds {
+			if c.name == xq {
+				buildings = c.buildings
+			}
+		}
+		return strconv.Itoa(1+x.rng.IntN(buildings)) + "号楼"
 	case "unit":
 		return strconv.Itoa(1+x.rng.IntN(6)) + "单元"
 	case "road":
-		return x.oneOf(roadNames)
+		return g.book.roads[x.rng.IntN(len(g.book.roads))].name
 	case "road2":
-		for {
-			if r := x.oneOf(roadNames); r != x.slot("road") {
-				return r
-			}
-		}
+		return x.crossing()
 	case "community":
 		return g.commName
 	case "street":
@@ -611,23 +641,65 @@ func (x *Texts) address() string {
 	switch x.leaf.mode {
 	case addrHome:
 		if g.village {
-			return place + chineseDigits[x.rng.IntN(6)] + "组" + strconv.Itoa(1+x.rng.IntN(60)) + "号"
+			return g.district + g.street + x.slot("xq") + strconv.Itoa(1+x.rng.IntN(60)) + "号"
 		}
 		return place + x.slot("xq") + x.slot("bld") + x.slot("unit")
 	case addrRoad:
 		switch x.rng.IntN(3) {
 		case 0:
-			return g.district + x.slot("road") + "与" + x.slot("road2") + "交叉口"
+			if road, other := x.slot("road"), x.slot("road2"); slices.ContainsFunc(g.book.junctions, func(j [2]string) bool {
+				return j == [2]string{road, other} || j == [2]string{other, road}
+			}) {
+				return g.district + road + "与" + other + "交叉口"
+			}
+			fallthrough
 		case 1:
-			return g.district + x.slot("road") + strconv.Itoa(1+x.rng.IntN(300)) + "号附近"
+			return g.district + x.slot("road") + x.door() + "附近"
 		}
 		return g.district + x.slot("road") + x.slot("xq") + "门口"
 	case addrShop:
-		return g.district + x.slot("road") + strconv.Itoa(1+x.rng.IntN(300)) + "号" + x.slot("shop")
+		return g.district + x.slot("road") + x.door() + x.slot("shop")
 	case addrArea:
 		return place
 	}
 	return ""
+}
+
+// door is a door number on the matter's road inside its grid (the address book knows which).
+func (x *Texts) door() string {
+	road := x.slot("road")
+	stretches := x.spot.book.roads
+	r := stretches[max(slices.IndexFunc(stretches, func(r roadStretch) bool { return r.name == road }), 0)]
+	return strconv.Itoa(r.doors[x.rng.IntN(len(r.doors))]) + "号"
+}
+
+// crossing names a second road for the matter's road: one that crosses it inside the grid when there
+// is one, else another road of the grid, else another road of the district.
+func (x *Texts) crossing() string {
+	g, road := x.spot, x.slot("road")
+	for _, j := range g.book.junctions {
+		switch road {
+		case j[0]:
+			return j[1]
+		case j[1]:
+			return j[0]
+		}
+	}
+	for _, options := range [][]string{x.gridRoads(), x.book.roads[g.code[:6]]} {
+		options = slices.DeleteFunc(slices.Clone(options), func(r string) bool { return r == road })
+		if len(options) > 0 {
+			return x.oneOf(options)
+		}
+	}
+	return road
+}
+
+func (x *Texts) gridRoads() []string {
+	var out []string
+	for _, r := range x.spot.book.roads {
+		out = append(out, r.name)
+	}
+	return out
 }
 
 // fakeMobilePrefixes start the callers' mobile numbers: "0000" after a real prefix makes them
