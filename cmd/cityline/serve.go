@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cityline/cityline/internal/auth"
+	"github.com/cityline/cityline/internal/locate"
 	"github.com/cityline/cityline/internal/notify"
 	"github.com/cityline/cityline/internal/outbox"
 	"github.com/cityline/cityline/internal/store"
@@ -86,7 +87,9 @@ func serve(ctx context.Context, st *store.Store, sf *serveFlags, out io.Writer, 
 	if err != nil {
 		return err
 	}
-	runner := &outbox.Runner{Store: st, Handlers: map[string]outbox.Handler{notify.Topic: notify.Handler(router)}, Poll: time.Second}
+	tickets := ticketing.New(st, locate.New(st, 5*time.Second), ticketing.Config{NumberPrefix: *sf.numberPrefix})
+	runner := &outbox.Runner{Store: st, Poll: time.Second, Handlers: map[string]outbox.Handler{
+		notify.Topic: notify.Handler(router), ticketing.TriageTopic: tickets.TriageHandler()}}
 	go func() {
 		if err := runner.Run(ctx); err != nil {
 			slog.Error("outbox worker stopped", "err", err)

@@ -19,6 +19,9 @@ const (
 	ActionViewPersonalData Action = "personal.view" // see phone numbers, ID numbers and names in full
 	ActionViewTicket       Action = "ticket.view"   // see a work order (what one may do to it is the workorder state machine's)
 	ActionViewMeasures     Action = "measure.view"  // see the measures (三率 and the rest) and rankings of a unit or a region
+	ActionViewKB           Action = "kb.view"       // read the published knowledge base (reference data, like the org tree)
+	ActionEditKB           Action = "kb.edit"       // write knowledge-base articles and ask for their review
+	ActionReviewKB         Action = "kb.review"     // publish, send back and retire knowledge-base articles
 )
 
 // Target is where the record an action touches sits. The zero Target stands for city-wide things
@@ -45,7 +48,7 @@ type grant struct {
 	reach reach
 }
 
-// grants is the policy table that Allow documents; ActionViewOrg needs no grant.
+// grants is the policy table that Allow documents; ActionViewOrg and ActionViewKB need no grant.
 var grants = map[Action][]grant{
 	ActionManageOrg:     {{RoleAdmin, reachScope}},
 	ActionManageUser:    {{RoleAdmin, reachScope}},
@@ -62,6 +65,8 @@ var grants = map[Action][]grant{
 	ActionViewMeasures: {{RoleAgent, reachScope}, {RoleDispatcher, reachScope}, {RoleSupervisor, reachScope},
 		{RoleLeader, reachScope}, {RoleHandler, reachUnit}, {RoleUnitLead, reachUnit},
 		{RoleStreetStaff, reachPlace}, {RoleCommunityStaff, reachPlace}},
+	ActionEditKB:   {{RoleAgent, reachScope}, {RoleSupervisor, reachScope}, {RoleAdmin, reachScope}},
+	ActionReviewKB: {{RoleSupervisor, reachScope}},
 }
 
 // cityScopeLen is the length of a whole city's scope code (org.ScopePrefix keeps a city code's first
@@ -71,11 +76,12 @@ const cityScopeLen = 4
 // Allow is the one answer to "may this actor do this action to this record". Handlers call it and
 // never improvise checks of their own. It returns nil, or an error wrapping ErrForbidden that says why.
 //
-// The org tree is reference data: any signed-in actor may view it. Every other action needs a role
-// granted below AND a target within the grant's reach:
+// The org tree and the published knowledge base are reference data: any signed-in actor may view
+// them. Every other action needs a role granted below AND a target within the grant's reach:
 //
 //	action                  roles                                   reach
 //	ActionViewOrg           any signed-in actor                     anywhere
+//	ActionViewKB            any signed-in actor                     anywhere
 //	ActionManageOrg         admin                                   scope
 //	ActionManageUser        admin                                   scope
 //	ActionManageAPIKeys     admin                                   scope
@@ -94,6 +100,9 @@ const cityScopeLen = 4
 //	ActionViewMeasures      agent, dispatcher, supervisor, leader   scope
 //	                        handler, unit_lead                      own unit
 //	                        street_staff, community_staff           place
+//	ActionEditKB            agent, supervisor, admin                scope
+//	                        (agents propose; every version is reviewed)
+//	ActionReviewKB          supervisor                              scope
 //
 // Reaches: "place" covers targets whose PlaceCode starts with the actor's ScopeCode; "own unit"
 // covers targets whose UnitID is the actor's UnitID; "scope" covers either. A target without a place
@@ -104,7 +113,7 @@ func Allow(a Actor, act Action, t Target) error {
 	if a.UserID == "" {
 		return fmt.Errorf("%w: %s needs a signed-in user", ErrForbidden, act)
 	}
-	if act == ActionViewOrg {
+	if act == ActionViewOrg || act == ActionViewKB {
 		return nil
 	}
 	gs, ok := grants[act]

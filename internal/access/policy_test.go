@@ -12,7 +12,7 @@ import (
 var matrixActions = []access.Action{
 	access.ActionViewOrg, access.ActionManageOrg, access.ActionViewUser, access.ActionManageUser,
 	access.ActionManageAPIKeys, access.ActionViewAudit, access.ActionViewPersonalData, access.ActionViewTicket,
-	access.ActionViewMeasures,
+	access.ActionViewMeasures, access.ActionViewKB, access.ActionEditKB, access.ActionReviewKB,
 }
 
 // TestAllowMatrix checks every role against every action, once for a record inside the actor's
@@ -24,20 +24,20 @@ func TestAllowMatrix(t *testing.T) {
 		in, out string
 	}{
 		// Columns, in both strings: view org, manage org, view user, manage user, manage API keys,
-		// view audit, view personal data, view ticket, view measures.  First string: record in scope;
-		// second: out of scope.
-		{access.RoleAgent, "Y n n n n n Y Y Y", "Y n n n n n n n n"},
-		{access.RoleDispatcher, "Y n n n n n Y Y Y", "Y n n n n n n n n"},
-		{access.RoleHandler, "Y n n n n n n Y Y", "Y n n n n n n n n"},
-		{access.RoleUnitLead, "Y n Y n n n n Y Y", "Y n n n n n n n n"},
-		{access.RoleStreetStaff, "Y n Y n n n n Y Y", "Y n n n n n n n n"},
-		{access.RoleCommunityStaff, "Y n Y n n n n Y Y", "Y n n n n n n n n"},
-		{access.RoleGridWorker, "Y n n n n n n Y n", "Y n n n n n n n n"},
-		{access.RoleMediator, "Y n n n n n n Y n", "Y n n n n n n n n"},
-		{access.RoleSupervisor, "Y n Y n n Y Y Y Y", "Y n n n n n n n n"},
-		{access.RoleLeader, "Y n Y n n Y n Y Y", "Y n n n n n n n n"},
-		{access.RoleAdmin, "Y Y Y Y Y n Y n n", "Y n n n n n n n n"},
-		{access.RoleMachine, "Y n n n n n n Y n", "Y n n n n n n n n"},
+		// view audit, view personal data, view ticket, view measures, view KB, edit KB, review KB.
+		// First string: record in scope; second: out of scope.
+		{access.RoleAgent, "Y n n n n n Y Y Y Y Y n", "Y n n n n n n n n Y n n"},
+		{access.RoleDispatcher, "Y n n n n n Y Y Y Y n n", "Y n n n n n n n n Y n n"},
+		{access.RoleHandler, "Y n n n n n n Y Y Y n n", "Y n n n n n n n n Y n n"},
+		{access.RoleUnitLead, "Y n Y n n n n Y Y Y n n", "Y n n n n n n n n Y n n"},
+		{access.RoleStreetStaff, "Y n Y n n n n Y Y Y n n", "Y n n n n n n n n Y n n"},
+		{access.RoleCommunityStaff, "Y n Y n n n n Y Y Y n n", "Y n n n n n n n n Y n n"},
+		{access.RoleGridWorker, "Y n n n n n n Y n Y n n", "Y n n n n n n n n Y n n"},
+		{access.RoleMediator, "Y n n n n n n Y n Y n n", "Y n n n n n n n n Y n n"},
+		{access.RoleSupervisor, "Y n Y n n Y Y Y Y Y Y Y", "Y n n n n n n n n Y n n"},
+		{access.RoleLeader, "Y n Y n n Y n Y Y Y n n", "Y n n n n n n n n Y n n"},
+		{access.RoleAdmin, "Y Y Y Y Y n Y n n Y Y n", "Y n n n n n n n n Y n n"},
+		{access.RoleMachine, "Y n n n n n n Y n Y n n", "Y n n n n n n n n Y n n"},
 	}
 	rows := map[access.Role]bool{}
 	for _, row := range want {
@@ -103,6 +103,10 @@ func TestAllowReach(t *testing.T) {
 		{"the org tree is open to any signed-in actor", access.Actor{UserID: "g", Roles: []access.Role{access.RoleGridWorker}}, access.ActionViewOrg, access.Target{PlaceCode: "150399"}, true},
 		{"anonymous may not even view the org tree", access.Actor{}, access.ActionViewOrg, access.Target{}, false},
 		{"an unknown action is refused", cityAdmin, access.Action("org.delete_everything"), access.Target{}, false},
+		{"the knowledge base is the city's: a city agent writes in it", access.Actor{UserID: "h", Roles: []access.Role{access.RoleAgent}, ScopeCode: "1503"}, access.ActionEditKB, access.Target{}, true},
+		{"a district agent does not", access.Actor{UserID: "i", Roles: []access.Role{access.RoleAgent}, ScopeCode: "150302"}, access.ActionEditKB, access.Target{}, false},
+		{"anyone signed in reads it", access.Actor{UserID: "j", Roles: []access.Role{access.RoleHandler}, UnitID: "water"}, access.ActionViewKB, access.Target{}, true},
+		{"anonymous may not read it", access.Actor{}, access.ActionViewKB, access.Target{}, false},
 	}
 	for _, c := range cases {
 		err := access.Allow(c.actor, c.action, c.target)

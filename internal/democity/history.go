@@ -120,6 +120,8 @@ type historian struct {
 	staff  map[string][]access.Actor // unit id → who acts for it (see newHistorian)
 	end    time.Time
 	perDay int
+	// articles are the published articles by category, for the answers given on the phone.
+	articles map[string][]string
 }
 
 func newHistorian(ctx context.Context, st *store.Store, seed uint64, end time.Time) (*historian, error) {
@@ -128,7 +130,7 @@ func newHistorian(ctx context.Context, st *store.Store, seed uint64, end time.Ti
 		return nil, err
 	}
 	h := &historian{rng: rand.New(rand.NewPCG(seed, seed^0x110)), texts: w.texts, route: w.route, cast: w.cast,
-		staff: map[string][]access.Actor{}, end: end}
+		staff: map[string][]access.Actor{}, end: end, articles: w.articles}
 	// Units without a demo account still handled their past orders: their steps are signed with the
 	// unit's code, as a unit's own system would sign them.
 	for _, u := range w.units {
@@ -282,7 +284,10 @@ func (h *historian) live(l *life, earlier []*life) {
 	case l.t.Channel != workorder.ChannelSensor && l.t.Channel != workorder.ChannelGrid && r < answerShare[l.t.Type]:
 		c := workorder.Command{Action: workorder.ActAnswer, Comment: x.answer(l.t.Type)}
 		if h.rng.IntN(5) < 2 {
-			c.KBArticle = fmt.Sprintf("KB-%s-%02d", l.t.Category, 1+h.rng.IntN(12))
+			// The article read out, when the knowledge base has one for the matter.
+			if pick, ids := h.rng.IntN(12), h.articles[l.t.Category]; len(ids) > 0 {
+				c.KBArticle = ids[pick%len(ids)]
+			}
 		}
 		l.act(h.agent(), c, t0.Add(h.minutes(1, 12)))
 		return

@@ -111,10 +111,11 @@ func (r router) other(categoryCode, place, current string) string {
 
 // world is what history and simulation read of a seeded demo city.
 type world struct {
-	texts *Texts
-	route router
-	cast  cast
-	units []org.Unit
+	texts    *Texts
+	route    router
+	cast     cast
+	units    []org.Unit
+	articles map[string][]string // category code → the published articles an agent answers from
 }
 
 func loadWorld(ctx context.Context, st *store.Store, seed uint64) (world, error) {
@@ -139,7 +140,15 @@ func loadWorld(ctx context.Context, st *store.Store, seed uint64) (world, error)
 		return world{}, err
 	}
 	texts.patrol(c.patrolled())
-	return world{texts: texts, route: newRouter(units, texts), cast: c, units: units}, nil
+	live, _, err := st.LiveArticles(ctx)
+	if err != nil {
+		return world{}, err
+	}
+	articles := map[string][]string{}
+	for _, a := range live {
+		articles[a.Category] = append(articles[a.Category], a.ID)
+	}
+	return world{texts: texts, route: newRouter(units, texts), cast: c, units: units, articles: articles}, nil
 }
 
 // cast is who acts in the demo city: the demo users as the policy sees them.

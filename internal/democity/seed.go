@@ -30,8 +30,8 @@ type Login struct {
 // Logins lists the seeded accounts in the order they were created.
 type Logins []Login
 
-// Seed writes city into an empty store: places, the hotline catalogue, units, users and the demo
-// category catalogue, all recorded in the audit log as done by the system. It refuses a store that
+// Seed writes city into an empty store: places, the hotline catalogue, the standard address list,
+// units, users, the demo category catalogue and knowledge base, all recorded in the audit log as done by the system. It refuses a store that
 // already holds places, so that a demo never mixes with real data.
 func Seed(ctx context.Context, st *store.Store, city City, opts SeedOptions) (Logins, error) {
 	for _, h := range []struct{ field, hash string }{{"admin_password_hash", opts.AdminPasswordHash}, {"demo_password_hash", opts.DemoPasswordHash}} {
@@ -53,6 +53,9 @@ func Seed(ctx context.Context, st *store.Store, city City, opts SeedOptions) (Lo
 	}
 	if err := st.ReplaceHotlineLines(ctx, audit.System, city.Lines); err != nil {
 		return nil, fmt.Errorf("seed hotline lines: %w", err)
+	}
+	if err := st.ReplaceGazetteer(ctx, audit.System, city.Gazetteer, "demo city"); err != nil {
+		return nil, fmt.Errorf("seed the gazetteer: %w", err)
 	}
 	unitIDs := map[string]string{}
 	unitNames := map[string]string{}
@@ -93,6 +96,12 @@ func Seed(ctx context.Context, st *store.Store, city City, opts SeedOptions) (Lo
 	}
 	if err := st.ImportCategories(ctx, audit.System, categories); err != nil {
 		return nil, fmt.Errorf("seed categories: %w", err)
+	}
+	if err := SeedDispatchRules(ctx, st); err != nil {
+		return nil, err
+	}
+	if err := seedKnowledge(ctx, st, unitIDs); err != nil {
+		return nil, err
 	}
 	return logins, nil
 }

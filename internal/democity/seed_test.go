@@ -3,12 +3,14 @@ package democity
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/cityline/cityline/internal/access"
 	"github.com/cityline/cityline/internal/category"
 	"github.com/cityline/cityline/internal/org"
+	"github.com/cityline/cityline/internal/routing"
 	"github.com/cityline/cityline/internal/store"
 	"github.com/cityline/cityline/internal/store/storetest"
 )
@@ -113,8 +115,21 @@ func TestSeed(t *testing.T) {
 		if err != nil || brk != nil {
 			t.Fatalf("audit chain: %v %v", brk, err)
 		}
-		if wantEntries := int64(3 + len(c.Units) + len(c.Users)); n != wantEntries {
-			t.Errorf("%d audit entries, want %d (places, lines, categories, each unit and user)", n, wantEntries)
+		kbChanges, err := st.KnowledgeChanges(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if wantEntries := int64(5+len(c.Units)+len(c.Users)) + kbChanges; n != wantEntries {
+			t.Errorf("%d audit entries, want %d (places, lines, gazetteer, categories, dispatch rules, each unit and user, each change of the knowledge base)", n, wantEntries)
+		}
+		rules, err := st.DispatchRules(ctx)
+		if err != nil || len(rules) < 100 {
+			t.Fatalf("%d dispatch rules (%v), want one or more for every matter of the demo", len(rules), err)
+		}
+		territorial := slices.IndexFunc(rules, func(r routing.Rule) bool { return r.Territory == routing.TerritoryStreet })
+		district := slices.IndexFunc(rules, func(r routing.Rule) bool { return r.RegionPrefix == "150302" && r.LeadUnitID != "" })
+		if territorial < 0 || district < 0 {
+			t.Errorf("the demo rules lack a territorial rule (%d) or a district's rule (%d)", territorial, district)
 		}
 
 		_, err = Seed(ctx, st, c, testOptions)

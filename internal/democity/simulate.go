@@ -298,6 +298,14 @@ func (s *Simulator) command(ctx context.Context, t workorder.Ticket, c choice) (
 	switch c.action {
 	case workorder.ActAnswer:
 		cmd.Comment = x.answer(t.Type)
+		// The agent names the knowledge-base article the console suggests, when one fits.
+		found, err := s.svc.SuggestArticles(ctx, t.Title+"\n"+t.Description, t.Category, 1)
+		if err != nil {
+			return cmd, false, err
+		}
+		if len(found) > 0 {
+			cmd.KBArticle = found[0].Article.ID
+		}
 	case workorder.ActDispatch:
 		lead, alt := s.w.route.units(t.Category, place)
 		cmd.LeadUnitID = lead

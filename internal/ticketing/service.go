@@ -16,6 +16,7 @@ import (
 	"github.com/cityline/cityline/internal/audit"
 	"github.com/cityline/cityline/internal/calendar"
 	catalog "github.com/cityline/cityline/internal/category"
+	"github.com/cityline/cityline/internal/kb"
 	"github.com/cityline/cityline/internal/locate"
 	"github.com/cityline/cityline/internal/notify"
 	"github.com/cityline/cityline/internal/outbox"
@@ -49,6 +50,8 @@ type Service struct {
 	// limits and catalogue are this node's copies of the time-limit rules and the category tree.
 	limits    *snapshot.Of[sla.Rules]
 	catalogue *snapshot.Of[*catalog.Tree]
+	triage    *triageParts            // this node's copies of what triage reads (see triage.go)
+	knowledge *snapshot.Of[*kb.Index] // the published articles, for suggestions (see knowledge.go)
 }
 
 // New makes a Service.
@@ -56,7 +59,8 @@ func New(st *store.Store, loc *locate.Service, cfg Config) *Service {
 	if cfg.NumberPrefix == "" {
 		cfg.NumberPrefix = "WH"
 	}
-	s := &Service{st: st, loc: loc, cfg: cfg, now: time.Now}
+	s := &Service{st: st, loc: loc, cfg: cfg, now: time.Now, knowledge: newKnowledge(st)}
+	s.triage = newTriageParts(st)
 	s.limits = snapshot.New("time-limit rules", timeLimitsReload, s.loadTimeLimits)
 	s.catalogue = snapshot.New("category catalogue", catalogueReload, func(ctx context.Context) (*catalog.Tree, error) {
 		all, err := st.Categories(ctx, store.CategoryFilter{})
@@ -107,7 +111,8 @@ func (s *Service) Create(ctx context.Context, a access.Actor, in workorder.Intak
 	return s.st.CreateTicket(ctx, who(a), store.NewTicket{Ticket: t, Event: ev, NumberPrefix: s.cfg.NumberPrefix,
 		IdempotencyKey: idem.Key, RequestHash: idem.RequestHash, UserID: a.UserID,
 		Outbox: func(numbered workorder.Ticket) []outbox.Record {
-			return citizenNotice(numbered, "created", "您的诉求已受理，工单号 %s，查询码 %s。可凭此在 12345 网站查询办理进度。")
+			return append(citizenNotice(numbered, "created", "您的诉求已受理，工单号 %s，查询码 %s。可凭此在 12345 网站查询办理进度。"),
+				triageRecord(numbered))
 		}})
 }
 
@@ -319,6 +324,12 @@ func (s *Service) loadTimeLimits(ctx context.Context) (sla.Rules, error) {
 func (s *Service) resolveAction(ctx context.Context, ch *store.TicketChange, c workorder.Command) error {
 	t := ch.After
 	switch c.Action {
+	case workorder.ActAnswer:
+		if c.KBArticle != "" {
+			if err := s.checkArticle(ctx, ch, c.KBArticle); err != nil {
+				return err
+			}
+		}
 	case workorder.ActDispatch, workorder.ActRedispatch:
 		if err := s.checkUnit(ctx, "lead_unit_id", t.LeadUnitID); err != nil {
 			return err

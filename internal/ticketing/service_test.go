@@ -311,9 +311,9 @@ func TestScopeSearchMergeAndCallerHistory(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// 3 intake SMS + 2 closure SMS (master and its duplicate).
-		if pending != 5 {
-			t.Fatalf("%d notifications queued, want 5", pending)
+		// 3 intake SMS and 3 triage records + 2 closure SMS (master and its duplicate).
+		if pending != 8 {
+			t.Fatalf("%d outbox records queued, want 8", pending)
 		}
 	})
 }

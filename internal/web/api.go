@@ -46,6 +46,7 @@ func (s *Server) registerAPI(mux *http.ServeMux) error {
 	s.registerMeasuresAPI(mux)
 	s.registerSLAAPI(mux)
 	s.registerExportAPI(mux)
+	s.registerTriageAPI(mux)
 	return nil
 }
 

@@ -1,11 +1,8 @@
 package web_test
 
 import (
-	"context"
 	"testing"
 
-	"github.com/cityline/cityline/internal/audit"
-	"github.com/cityline/cityline/internal/category"
 	"github.com/cityline/cityline/internal/store"
 	"github.com/cityline/cityline/internal/store/storetest"
 )
@@ -15,14 +12,7 @@ import (
 func TestCategoryAPIScenarios(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := newFixture(t, st)
-		ctx := context.Background()
-		demo, err := category.Demo()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := st.ImportCategories(ctx, audit.System, demo); err != nil {
-			t.Fatalf("import demo catalogue: %v", err)
-		}
+		f.demoCatalogue(t)
 		admin, district, agent := f.login(t, "admin"), f.login(t, "admin-hbw"), f.login(t, "agent")
 		steps := []apiStep{
 			{"list anonymous", "GET", "/api/v1/categories", "", "", 401, nil, nil},

@@ -1,14 +1,11 @@
 package web_test
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/cityline/cityline/internal/audit"
-	"github.com/cityline/cityline/internal/category"
 	"github.com/cityline/cityline/internal/measure"
 	"github.com/cityline/cityline/internal/store"
 	"github.com/cityline/cityline/internal/store/storetest"
@@ -49,15 +46,8 @@ func waitJob(t *testing.T, f *fixture, as string, job exportJob) exportJob {
 // callers masked or shown as the role allows, and bad requests refused naming the field.
 func TestExportAPI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		ctx := context.Background()
 		f := newFixture(t, st)
-		demo, err := category.Demo()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := st.ImportCategories(ctx, audit.System, demo); err != nil {
-			t.Fatal(err)
-		}
+		f.demoCatalogue(t)
 		agent, admin, handler := f.login(t, "agent"), f.login(t, "admin"), f.login(t, "handler-hn")
 		for _, lng := range []string{"106.25", "107.75"} {
 			status, body := f.call(t, "POST", "/api/v1/tickets", agent, `{"channel":"phone","type":"complaint","category":"020301",

@@ -10,7 +10,6 @@ import (
 	"github.com/cityline/cityline/internal/access"
 	"github.com/cityline/cityline/internal/audit"
 	"github.com/cityline/cityline/internal/auth"
-	"github.com/cityline/cityline/internal/category"
 	"github.com/cityline/cityline/internal/measure"
 	"github.com/cityline/cityline/internal/store"
 	"github.com/cityline/cityline/internal/store/storetest"
@@ -22,13 +21,7 @@ func TestMeasuresAPI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		f := newFixture(t, st)
-		demo, err := category.Demo()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := st.ImportCategories(ctx, audit.System, demo); err != nil {
-			t.Fatal(err)
-		}
+		f.demoCatalogue(t)
 		hash, err := auth.HashPassword(fixturePassword)
 		if err != nil {
 			t.Fatal(err)

@@ -1,12 +1,9 @@
 package web_test
 
 import (
-	"context"
 	"encoding/json"
 	"testing"
 
-	"github.com/cityline/cityline/internal/audit"
-	"github.com/cityline/cityline/internal/category"
 	"github.com/cityline/cityline/internal/sla"
 	"github.com/cityline/cityline/internal/store"
 	"github.com/cityline/cityline/internal/store/storetest"
@@ -32,13 +29,7 @@ func setBody(t *testing.T, version int, edit func(s *sla.Set)) string {
 func TestSLAAPIScenarios(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := newFixture(t, st)
-		demo, err := category.Demo()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := st.ImportCategories(context.Background(), audit.System, demo); err != nil {
-			t.Fatal(err)
-		}
+		f.demoCatalogue(t)
 		admin, district, agent := f.login(t, "admin"), f.login(t, "admin-hbw"), f.login(t, "agent")
 		shorter := setBody(t, 1, func(s *sla.Set) {
 			s.Policies[3].Reply = sla.Limit{Value: 12, Unit: sla.WorkingDays}

@@ -9,6 +9,7 @@ import (
 	"github.com/cityline/cityline/internal/access"
 	"github.com/cityline/cityline/internal/audit"
 	"github.com/cityline/cityline/internal/auth"
+	"github.com/cityline/cityline/internal/category"
 	"github.com/cityline/cityline/internal/hotline"
 	"github.com/cityline/cityline/internal/org"
 	"github.com/cityline/cityline/internal/store"
@@ -70,6 +71,18 @@ func newFixture(t *testing.T, st *store.Store) *fixture {
 	f.srv = httptest.NewServer(srv)
 	t.Cleanup(f.srv.Close)
 	return f
+}
+
+// demoCatalogue gives the fixture's city the demo's category catalogue.
+func (f *fixture) demoCatalogue(t *testing.T) {
+	t.Helper()
+	demo, err := category.Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.ImportCategories(context.Background(), audit.System, demo); err != nil {
+		t.Fatalf("import the demo catalogue: %v", err)
+	}
 }
 
 // apiStep is one request of a scenario: who calls what, and what must and must not come back.

@@ -68,6 +68,7 @@ func New(cfg Config, st *store.Store, au *auth.Service) (*Server, error) {
 	if err := s.registerAPI(mux); err != nil {
 		return nil, err
 	}
+	s.registerKBAPI(mux)
 	open311.New(open311.Deps{Store: st, Auth: au, Tickets: s.tickets}).Register(mux)
 	pages, err := ui.New(ui.Config{SecureCookies: cfg.SecureCookies}, ui.Deps{Store: st, Auth: au, Tickets: s.tickets,
 		Blobs: attachment.DiskBlobs(s.attachmentDir())})

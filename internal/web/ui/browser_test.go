@@ -46,7 +46,7 @@ func TestBrowserAdminSeesAdminNavigation(t *testing.T) {
 	ctx := tab(t)
 	login(t, ctx, "admin")
 	screenshot(t, ctx, "home")
-	if got, want := attrs(t, ctx, "#sidenav a", "data-nav"), []string{"/", "/org", "/admin/users", "/admin/units", "/admin/categories"}; !slices.Equal(got, want) {
+	if got, want := attrs(t, ctx, "#sidenav a", "data-nav"), []string{"/", "/kb", "/org", "/admin/users", "/admin/units", "/admin/categories"}; !slices.Equal(got, want) {
 		t.Errorf("admin navigation = %v, want %v", got, want)
 	}
 	if got := text(t, ctx, "#sidenav"); !strings.Contains(got, "用户管理") || !strings.Contains(got, "单位管理") {
@@ -66,7 +66,7 @@ func TestBrowserAdminSeesAdminNavigation(t *testing.T) {
 func TestBrowserAgentDoesNotSeeAdminNavigation(t *testing.T) {
 	ctx := tab(t)
 	login(t, ctx, "agent1")
-	if got, want := attrs(t, ctx, "#sidenav a", "data-nav"), []string{"/", "/desk/intake", "/desk/review", "/desk/visits", "/tickets", "/org"}; !slices.Equal(got, want) {
+	if got, want := attrs(t, ctx, "#sidenav a", "data-nav"), []string{"/", "/desk/intake", "/desk/review", "/desk/visits", "/tickets", "/kb", "/org"}; !slices.Equal(got, want) {
 		t.Errorf("agent navigation = %v, want %v", got, want)
 	}
 	if got := eval[int](t, ctx, `document.querySelectorAll('#home-links a[href^="/admin"]').length`); got != 0 {

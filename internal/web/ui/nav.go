@@ -30,6 +30,8 @@ var navItems = []navItem{
 	{Path: "/desk/visits", Label: "tk.nav.visits", Desc: "tk.nav.visits.desc", Icon: "↺",
 		Roles: []access.Role{access.RoleAgent, access.RoleDispatcher, access.RoleSupervisor}},
 	{Path: "/tickets", Label: "tk.nav.tickets", Desc: "tk.nav.tickets.desc", Icon: "☰", Roles: viewsTickets},
+	{Path: "/kb", Label: "kb.nav", Desc: "kb.nav.desc", Icon: "ⓘ",
+		Roles: []access.Role{access.RoleAgent, access.RoleDispatcher, access.RoleSupervisor, access.RoleAdmin}},
 	{Path: "/dash", Label: "rp.nav.dash", Desc: "rp.nav.dash.desc", Icon: "◔", Roles: viewsMeasures},
 	{Path: "/dash/unit", Label: "rp.nav.unit", Desc: "rp.nav.unit.desc", Icon: "◑", Roles: []access.Role{access.RoleHandler, access.RoleUnitLead}},
 	{Path: "/reports", Label: "rp.nav.reports", Desc: "rp.nav.reports.desc", Icon: "▥", Roles: viewsMeasures},

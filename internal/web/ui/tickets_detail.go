@@ -81,6 +81,9 @@ func eventDetails(t tr, n *names, ev workorder.Event) []string {
 		out = append(out, t.T("tk.ev.master", m))
 	}
 	if kb := str("kb_article"); kb != "" {
+		if title := str("kb_title"); title != "" { // recorded since answers are checked against the knowledge base
+			kb += " " + title
+		}
 		out = append(out, t.T("tk.ev.kb", kb))
 	}
 	if ev.Data["co_reply"] == true {

@@ -29,6 +29,7 @@ type intakeForm struct {
 	Line, Type, Category, CategoryQuery     string
 	Title, Description, Address, Urgency    string
 	District, Street, Community, Grid       string
+	KBArticle                               string // the article chosen on the console to answer with (kb_console.go)
 }
 
 // intakeData is the agent's console: the form, its pickers, and the caller's earlier orders.
@@ -330,7 +331,7 @@ func readIntakeForm(r *http.Request) intakeForm {
 		CallerIDNumber: v("caller_id_number"), Anonymous: v("anonymous") != "", Confidential: v("confidential") != "",
 		Line: v("line"), Type: v("type"), Category: v("category"), CategoryQuery: v("category_q"),
 		Title: v("title"), Description: r.PostFormValue("description"), Address: v("address"), Urgency: v("urgency"),
-		District: v("district"), Street: v("street"), Community: v("community"), Grid: v("grid")}
+		District: v("district"), Street: v("street"), Community: v("community"), Grid: v("grid"), KBArticle: v("kb_article")}
 }
 
 // formHash identifies what a form sent, so that a reused idempotency key with other content is told
@@ -387,7 +388,7 @@ func (u *UI) intake(w http.ResponseWriter, r *http.Request, a access.Actor) {
 		var fe *workorder.FieldError
 		switch {
 		case err == nil:
-			http.Redirect(w, r, "/desk/intake/"+created.Number, http.StatusSeeOther)
+			http.Redirect(w, r, "/desk/intake/"+created.Number+answerQuery(f.KBArticle), http.StatusSeeOther)
 			return
 		case errors.As(err, &fe):
 			if rule, ok := intakeRules[fe.Field]; ok {
@@ -433,6 +434,7 @@ func (u *UI) createdPage(w http.ResponseWriter, r *http.Request, a access.Actor)
 		return
 	}
 	p.restrict([]workorder.Action{workorder.ActAnswer})
+	u.answerWith(r.Context(), &p, r.URL.Query().Get("kb"))
 	p.InPanel, p.Bare, p.Next, p.Notice = true, true, "/desk/intake/"+t.Number, doneNotice(r)
 	d := createdData{Row: p.Row, Panel: p}
 	if ticketing.ShowsQueryCode(a, t) {

@@ -88,6 +88,7 @@ var actionRules = map[string]fieldRule{
 	"master_id":    {"tk.field.master", "tk.err.master"},
 	"due_at":       {"tk.field.due_at", "tk.err.due_at"},
 	"attachments":  {"tk.field.attachments", "tk.err.attachments"},
+	"kb_article":   {"tk.field.kb_article", "kb.err.answer_article"},
 }
 
 // commentKeys label the text each action asks for: the answer, the reason, the reply…
