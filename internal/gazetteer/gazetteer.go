@@ -65,15 +65,16 @@ const (
 
 // Entry is one standard address.
 type Entry struct {
-	Kind    Kind
-	Name    string   // what people call it: 康乐小区, 3号楼, 人民路, 88号
-	Aliases []string // other names for it: 康乐花园, 老电厂宿舍
+	Kind    Kind     `json:"kind"`
+	Name    string   `json:"name"`              // what people call it: 康乐小区, 3号楼, 人民路, 88号
+	Aliases []string `json:"aliases,omitempty"` // other names for it: 康乐花园, 老电厂宿舍
 	// Address is the full standard address, from the district down: 海勃湾区滨河街道长青社区康乐小区3号楼.
 	// It identifies the entry: two entries never share an address (compared as Key folds it). A
 	// building's or door's address ends with its name, after the address of its compound or road.
-	Address  string
-	Grid     string // the 15-digit code of the grid the point lies in
-	Lng, Lat float64
+	Address string  `json:"address"`
+	Grid    string  `json:"grid"` // the 15-digit code of the grid the point lies in
+	Lng     float64 `json:"lng"`
+	Lat     float64 `json:"lat"`
 }
 
 // Validate checks the fields an entry must have, naming the first one that is wrong.

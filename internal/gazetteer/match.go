@@ -229,42 +229,42 @@ const (
 
 // PlaceMention is a district, street or community (or the city) that the text names.
 type PlaceMention struct {
-	Code  string
-	Name  string
-	Level org.Level
+	Code  string    `json:"code,omitempty"`
+	Name  string    `json:"name,omitempty"`
+	Level org.Level `json:"level"`
 }
 
 // Explanation says, part by part, why a text matched as it did, so that an order can show it.
 type Explanation struct {
-	Text      string // the text as read: normalised, at most MaxText characters
-	Truncated bool   // the text was longer and only its start was read
+	Text      string `json:"text"`      // the text as read: normalised, at most MaxText characters
+	Truncated bool   `json:"truncated"` // the text was longer and only its start was read
 	// Places are the places of the tree the text names, the most precise consistent one last.
-	Places []PlaceMention
+	Places []PlaceMention `json:"places,omitempty"`
 	// PlacesConflict is set when the text names places that do not nest (a street of another district).
-	PlacesConflict bool
-	Outside        bool      // the text names a province, city or district that is not this city's
-	Admin          Agreement // whether the entry lies in the places named
-	Matched        string    // the words of the text that matched the entry's name
-	By             string    // "name", "alias", "core" (the name without 小区, 花园, …) or "partial"
-	Number         string    // the building, door or group number after the name, e.g. 3号楼
-	NumberEntry    string    // the numbered entry it found: the same number, or the nearest door ("" if none)
-	Rival          string    // the address of an entry elsewhere that matched nearly as well
+	PlacesConflict bool      `json:"places_conflict"`
+	Outside        bool      `json:"outside"`                // the text names a province, city or district that is not this city's
+	Admin          Agreement `json:"admin"`                  // whether the entry lies in the places named
+	Matched        string    `json:"matched,omitempty"`      // the words of the text that matched the entry's name
+	By             string    `json:"by,omitempty"`           // "name", "alias", "core" (the name without 小区, 花园, …) or "partial"
+	Number         string    `json:"number,omitempty"`       // the building, door or group number after the name, e.g. 3号楼
+	NumberEntry    string    `json:"number_entry,omitempty"` // the numbered entry it found: the same number, or the nearest door ("" if none)
+	Rival          string    `json:"rival,omitempty"`        // the address of an entry elsewhere that matched nearly as well
 }
 
 // Match is the answer for one text.
 type Match struct {
-	Score float64 // 0 (nothing) to 1 (every part matched and agrees)
+	Score float64 `json:"score"` // 0 (nothing) to 1 (every part matched and agrees)
 	// Confident: Score ≥ ConfidentScore, no rival elsewhere, and the places the text names neither
 	// contradict the entry nor each other. A machine may act on Place; otherwise a person decides.
-	Confident bool
-	Entry     Entry // the best entry; zero when no entry matched
+	Confident bool  `json:"confident"`
+	Entry     Entry `json:"entry"` // the best entry; zero when no entry matched
 	// Grid is the entry's grid when the entry is small enough to pin one (a compound, building, door
 	// or place); "" for a road, a community, or no entry.
-	Grid string
+	Grid string `json:"grid,omitempty"`
 	// Place is the most precise place the text is known to be in: Grid, else the community, street or
 	// district (the entry's, or the one the text names inside it); "" when nothing is known.
-	Place string
-	Why   Explanation
+	Place string      `json:"place,omitempty"`
+	Why   Explanation `json:"why"`
 }
 
 // assessment is one candidate entry, scored.
