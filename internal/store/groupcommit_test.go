@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cityline/cityline/internal/audit"
+	"github.com/cityline/cityline/internal/category"
 	"github.com/cityline/cityline/internal/store"
 	"github.com/cityline/cityline/internal/store/storetest"
 	"github.com/cityline/cityline/internal/workorder"
@@ -245,4 +246,50 @@ func BenchmarkCreateTicketParallel(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "orders/s")
 	b.ReportMetric(float64(s.SharedWritesForTest())/float64(b.N), "shared/op")
+}
+
+// TestConcurrentRetriesMakeOneOrder sends the same request with the same idempotency key many times
+// at once, as a client retrying over a flaky network: exactly one order is made, and every attempt
+// answers with it.
+func TestConcurrentRetriesMakeOneOrder(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		if err := s.ImportCategories(ctx, audit.System, []category.Category{{Code: "01", Name: "城市管理", Level: 1, Active: true}}); err != nil {
+			t.Fatal(err)
+		}
+		const tries = 12
+		ids := make([]string, tries)
+		created := make([]bool, tries)
+		errs := make([]error, tries)
+		var wg sync.WaitGroup
+		for i := range tries {
+			wg.Go(func() {
+				tk, made, err := s.CreateTicket(ctx, audit.Who{Actor: "agent"}, intake(1, "retry-1", "hash-1"))
+				ids[i], created[i], errs[i] = tk.ID, made, err
+			})
+		}
+		wg.Wait()
+		made := 0
+		for i := range tries {
+			if errs[i] != nil {
+				t.Fatalf("attempt %d: %v", i, errs[i])
+			}
+			if ids[i] != ids[0] {
+				t.Errorf("attempt %d answered with order %s, attempt 0 with %s", i, ids[i], ids[0])
+			}
+			if created[i] {
+				made++
+			}
+		}
+		if made != 1 {
+			t.Errorf("%d attempts say they made the order, want 1", made)
+		}
+		var n int
+		if err := s.QueryRowForTest(ctx, `SELECT COUNT(*) FROM tickets`).Scan(&n); err != nil || n != 1 {
+			t.Errorf("%d orders stored (%v), want 1", n, err)
+		}
+		if _, _, err := s.CreateTicket(ctx, audit.Who{Actor: "agent"}, intake(2, "retry-1", "another-body")); !errors.Is(err, store.ErrIdempotencyMismatch) {
+			t.Errorf("the key with another request: err = %v, want ErrIdempotencyMismatch", err)
+		}
+	})
 }

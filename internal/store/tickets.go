@@ -92,7 +92,7 @@ const (
 	numberBackSQL           = `UPDATE ticket_counters SET last = $2 WHERE day = $1`
 	idempotencyKeySQL       = `SELECT ticket_id, request_hash FROM idempotency_keys WHERE actor = $1 AND idem_key = $2`
 	insertIdempotencyKeySQL = `INSERT INTO idempotency_keys (actor, idem_key, request_hash, ticket_id, created_at)
-		VALUES ($1, $2, $3, $4, $5)`
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (actor, idem_key) DO NOTHING`
 	indexTicketSQLite   = `INSERT INTO ticket_search (rowid, terms) SELECT rowid, $2 FROM tickets WHERE id = $1`
 	indexTicketPostgres = `INSERT INTO ticket_search (ticket_id, terms) VALUES ($1, to_tsvector('simple', $2))`
 	// indexTicketsSQLite indexes many orders in one statement, from a JSON array of {id, terms}.
@@ -104,10 +104,29 @@ const (
 
 // CreateTicket stores a new order with its number, its first timeline event, its search terms, its
 // audit entry and its outbox records in one transaction. When the idempotency key was seen before with
-// the same request, it returns the stored order and created=false instead. The key is looked up only
-// inside the write transaction: that one check is needed anyway (two concurrent retries must not both
-// create), and retries are too rare to be worth a second read on every intake.
+// the same request, it returns the stored order and created=false instead. The key is not looked up
+// first: its row is written with the order and, when it is already there, the transaction is undone
+// and the stored order read — so the one writer does no extra read per intake, and two concurrent
+// retries still make one order.
 func (s *Store) CreateTicket(ctx context.Context, who audit.Who, n NewTicket) (workorder.Ticket, bool, error) {
+	for attempt := 1; ; attempt++ {
+		t, err := s.createTicket(ctx, who, n)
+		if !errors.Is(err, errKeySeen) {
+			return t, err == nil, err
+		}
+		prior, err := s.idempotentTicket(ctx, s.r, who.Actor, n.IdempotencyKey, n.RequestHash)
+		// The key's first order may belong to a transaction still being written beside this one:
+		// trying again queues behind it.
+		if !errors.Is(err, ErrNotFound) || attempt == 3 {
+			return prior, false, err
+		}
+	}
+}
+
+// errKeySeen means an order's idempotency key is stored already: the request is a retry.
+var errKeySeen = errors.New("idempotency key seen before")
+
+func (s *Store) createTicket(ctx context.Context, who audit.Who, n NewTicket) (workorder.Ticket, error) {
 	t := n.Ticket
 	t.ID = uuid.Must(uuid.NewV7()).String()
 	if t.QueryCode == "" {
@@ -115,19 +134,7 @@ func (s *Store) CreateTicket(ctx context.Context, who audit.Who, n NewTicket) (w
 	}
 	t.Version = 1
 	search := searchEntryOf(t) // split into terms here, not in the one writer
-	var replay *workorder.Ticket
 	err := s.inGroupTx(ctx, func(ctx context.Context, p *hotTx) error {
-		replay = nil
-		if n.IdempotencyKey != "" {
-			prior, err := s.idempotentTicket(ctx, p, who.Actor, n.IdempotencyKey, n.RequestHash)
-			if err == nil {
-				replay = &prior
-				return nil
-			}
-			if !errors.Is(err, ErrNotFound) {
-				return err
-			}
-		}
 		day := workorder.NumberDay(t.CreatedAt)
 		seq, err := p.nextNumber(ctx, day)
 		if err != nil {
@@ -136,6 +143,18 @@ func (s *Store) CreateTicket(ctx context.Context, who audit.Who, n NewTicket) (w
 		t.Number = workorder.FormatNumber(n.NumberPrefix, day, seq)
 		if err := insertTicket(ctx, p, t); err != nil {
 			return err
+		}
+		// The key right after its order (it refers to it), before anything a retry would repeat.
+		if n.IdempotencyKey != "" {
+			res, err := p.ExecContext(ctx, insertIdempotencyKeySQL, who.Actor, n.IdempotencyKey, n.RequestHash, t.ID, t.CreatedAt.UnixMilli())
+			if err != nil {
+				return fmt.Errorf("idempotency key: %w", err)
+			}
+			if stored, err := res.RowsAffected(); err != nil {
+				return fmt.Errorf("idempotency key: %w", err)
+			} else if stored == 0 {
+				return errKeySeen
+			}
 		}
 		p.indexLater(search)
 		ev := n.Event
@@ -151,11 +170,6 @@ func (s *Store) CreateTicket(ctx context.Context, who audit.Who, n NewTicket) (w
 				return err
 			}
 		}
-		if n.IdempotencyKey != "" {
-			if _, err := p.ExecContext(ctx, insertIdempotencyKeySQL, who.Actor, n.IdempotencyKey, n.RequestHash, t.ID, t.CreatedAt.UnixMilli()); err != nil {
-				return fmt.Errorf("idempotency key: %w", err)
-			}
-		}
 		if n.Outbox != nil {
 			if err := s.enqueueAll(ctx, p, n.Outbox(t)); err != nil {
 				return err
@@ -164,13 +178,7 @@ func (s *Store) CreateTicket(ctx context.Context, who audit.Who, n NewTicket) (w
 		return s.appendAuditWith(ctx, p, who, audit.Change{Action: "ticket.create", ObjectType: "ticket", ObjectID: t.ID,
 			Detail: map[string]any{"number": t.Number, "channel": t.Channel, "type": t.Type, "category": t.Category, "place": t.Location.PlaceCode}})
 	})
-	if err != nil {
-		return t, false, err
-	}
-	if replay != nil {
-		return *replay, false, nil
-	}
-	return t, true, nil
+	return t, err
 }
 
 // nextNumber allocates the day's next order number. The first allocation of a transaction bumps the
