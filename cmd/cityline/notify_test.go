@@ -53,3 +53,13 @@ func TestNotifyCommands(t *testing.T) {
 		t.Fatalf("retry of an unknown record: exit %d, %q", code, errOut)
 	}
 }
+
+func TestServeRefusesABad110Endpoint(t *testing.T) {
+	db := cliDB(t)
+	for _, bad := range []string{"ftp://110.example/transfers", "not a url", "http://"} {
+		code, _, errOut := cli(t, "serve", "--db", db, "--addr", "127.0.0.1:0", "--police-url", bad)
+		if code == 0 || !strings.Contains(errOut, "--police-url") {
+			t.Errorf("--police-url %q: exit %d, %q", bad, code, errOut)
+		}
+	}
+}

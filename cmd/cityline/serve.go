@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/cityline/cityline/internal/locate"
 	"github.com/cityline/cityline/internal/notify"
 	"github.com/cityline/cityline/internal/outbox"
+	"github.com/cityline/cityline/internal/police110"
 	"github.com/cityline/cityline/internal/store"
 	"github.com/cityline/cityline/internal/ticketing"
 	"github.com/cityline/cityline/internal/web"
@@ -29,6 +31,8 @@ type serveFlags struct {
 	portalLimit   *int
 	proxies       *string
 	notify        notify.Config
+	policeURL     *string
+	policeToken   *string
 }
 
 func addServeFlags(fs *flag.FlagSet) *serveFlags {
@@ -39,6 +43,8 @@ func addServeFlags(fs *flag.FlagSet) *serveFlags {
 		numberPrefix:  fs.String("number-prefix", "WH", "letters that start every work-order number (WH20261128000123)"),
 		portalLimit:   fs.Int("portal-limit", 10, "orders one address may submit through the citizen portal per hour"),
 		proxies:       fs.String("trusted-proxies", "", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed"),
+		policeURL:     fs.String("police-url", "", "the 110 command centre's endpoint that receives transfers as POST JSON; empty only records them"),
+		policeToken:   fs.String("police-token", "", "bearer token for the 110 endpoint (prefer CITYLINE_POLICE_TOKEN)"),
 	}
 	n := &sf.notify
 	fs.StringVar(&n.LogFile, "notify-log", "", "file that receives every message no gateway is configured for (default DATA-DIR/notifications.log)")
@@ -87,9 +93,13 @@ func serve(ctx context.Context, st *store.Store, sf *serveFlags, out io.Writer, 
 	if err != nil {
 		return err
 	}
+	if u, err := url.Parse(*sf.policeURL); *sf.policeURL != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
+		return fmt.Errorf("--police-url: an absolute http:// or https:// URL is required")
+	}
 	tickets := ticketing.New(st, locate.New(st, 5*time.Second), ticketing.Config{NumberPrefix: *sf.numberPrefix})
 	runner := &outbox.Runner{Store: st, Poll: time.Second, Handlers: map[string]outbox.Handler{
-		notify.Topic: notify.Handler(router), ticketing.TriageTopic: tickets.TriageHandler()}}
+		notify.Topic: notify.Handler(router), ticketing.TriageTopic: tickets.TriageHandler(),
+		police110.Topic: police110.Handler(*sf.policeURL, *sf.policeToken, 0)}}
 	go func() {
 		if err := runner.Run(ctx); err != nil {
 			slog.Error("outbox worker stopped", "err", err)

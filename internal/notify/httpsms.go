@@ -1,15 +1,13 @@
 package notify
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 
 	"github.com/cityline/cityline/internal/outbox"
+	"github.com/cityline/cityline/internal/webhook"
 )
 
 // DefaultSMSTimeout bounds one request to the SMS gateway when none is configured.
@@ -46,37 +44,8 @@ func (g *HTTPSMSGateway) Send(ctx context.Context, msg Message) error {
 	if msg.Channel != ChannelSMS {
 		return outbox.Permanent(fmt.Errorf("sms gateway: cannot send a %q message", msg.Channel))
 	}
-	body, err := json.Marshal(smsRequest{To: msg.To, Text: msg.Body, Ref: msg.Ref})
-	if err != nil {
-		return outbox.Permanent(fmt.Errorf("sms gateway: %w", err))
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.url, bytes.NewReader(body))
-	if err != nil {
-		return outbox.Permanent(fmt.Errorf("sms gateway: %w", err))
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if g.token != "" {
-		req.Header.Set("Authorization", "Bearer "+g.token)
-	}
-	if key := IdempotencyKey(ctx); key != "" {
-		req.Header.Set("Idempotency-Key", key)
-	}
-	resp, err := g.client.Do(req)
-	if err != nil {
+	if err := webhook.Post(ctx, g.client, g.url, g.token, IdempotencyKey(ctx), smsRequest{To: msg.To, Text: msg.Body, Ref: msg.Ref}); err != nil {
 		return fmt.Errorf("sms gateway: %w", err)
 	}
-	// Drain a little so the connection can be reused; the reply's text is not kept, since providers
-	// often echo the number.
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	switch code := resp.StatusCode; {
-	case code >= 200 && code < 300:
-		return nil
-	case code == http.StatusRequestTimeout || code == http.StatusTooManyRequests:
-		return fmt.Errorf("sms gateway: %s", resp.Status)
-	case code >= 400 && code < 500:
-		return outbox.Permanent(fmt.Errorf("sms gateway: %s", resp.Status))
-	default:
-		return fmt.Errorf("sms gateway: %s", resp.Status)
-	}
+	return nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/cityline/cityline/internal/locate"
 	"github.com/cityline/cityline/internal/notify"
 	"github.com/cityline/cityline/internal/outbox"
+	"github.com/cityline/cityline/internal/police110"
 	"github.com/cityline/cityline/internal/sla"
 	"github.com/cityline/cityline/internal/snapshot"
 	"github.com/cityline/cityline/internal/store"
@@ -373,7 +374,8 @@ func (s *Service) checkUnit(ctx context.Context, field, id string) error {
 }
 
 // consequences are the notifications an applied action sends: units hear of work sent to them,
-// callers hear of the outcome — every caller of a merged duplicate too.
+// callers hear of the outcome — every caller of a merged duplicate too — and a transfer to 110
+// leaves for the 110 command centre.
 func (s *Service) consequences(ctx context.Context, ch *store.TicketChange) ([]outbox.Record, error) {
 	t, ev := ch.After, ch.Event
 	var out []outbox.Record
@@ -391,6 +393,8 @@ func (s *Service) consequences(ctx context.Context, ch *store.TicketChange) ([]o
 				out = append(out, notify.Record(msg, fmt.Sprintf("unit/%s/%s/%d", t.ID, u.ID, t.Version)))
 			}
 		}
+	case ev.Action == workorder.ActTransfer110:
+		out = append(out, police110.Record(t, ev.Comment, ev.At))
 	case ev.To == workorder.StatusClosed:
 		out = append(out, citizenNotice(t, "closed", "您的诉求（工单号 %s）已办结。查询码 %s，欢迎评价。")...)
 		children, err := s.st.MergedInto(ctx, t.ID)

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/cityline/cityline/internal/audit"
 	"github.com/cityline/cityline/internal/outbox"
+	"github.com/cityline/cityline/internal/police110"
 	"github.com/cityline/cityline/internal/routing"
 	"github.com/cityline/cityline/internal/store"
 	"github.com/cityline/cityline/internal/store/storetest"
@@ -71,6 +73,19 @@ func TestTriageAfterIntake(t *testing.T) {
 		r, rec, err = w.svc.TriageOf(ctx, w.actor["dispatcher"], brawl.ID)
 		if err != nil || rec.Auto || !slices.Contains(r.Human, triage.HumanPolice) || !r.Police.Urgent {
 			t.Errorf("police matter triage: %+v %+v (%v)", r, rec, err)
+		}
+
+		// The call-taker takes the offer: the order leaves for the 110 centre through the outbox.
+		if _, err := w.svc.Act(ctx, a, brawl.ID, workorder.Command{Action: workorder.ActTransfer110, Comment: "涉及治安警情"}); err != nil {
+			t.Fatal(err)
+		}
+		transfers, err := st.Claim(ctx, "test", []string{police110.Topic}, 10, time.Minute)
+		if err != nil || len(transfers) != 1 || transfers[0].Key != "transfer/"+brawl.Number {
+			t.Fatalf("110 transfers queued: %+v (%v), want the brawl's", transfers, err)
+		}
+		var sent police110.Transfer
+		if err := json.Unmarshal(transfers[0].Payload, &sent); err != nil || sent.Reason != "涉及治安警情" || sent.CallerPhone == "" {
+			t.Errorf("the transfer for 110: %+v (%v)", sent, err)
 		}
 
 		if _, err := w.svc.Suggest(ctx, w.actor["light"], triage.Input{Title: "路灯"}); err == nil {
