@@ -121,6 +121,7 @@ func TestBrowserCallDesk(t *testing.T) {
 	do(t, ctx, "type the matter",
 		chromedp.SendKeys(chromedp.ID("f-title"), "井盖又丢了"),
 		chromedp.SendKeys(chromedp.ID("f-description"), "新华路口的井盖又不见了，请尽快处理"))
+	do(t, ctx, "the triage panel answers what was typed", chromedp.WaitVisible(chromedp.CSS("#triage-human, #triage-auto")))
 	pick(t, ctx, "#f-district", "150302")
 	do(t, ctx, "the streets follow", chromedp.WaitReady(chromedp.CSS(`#f-street option[value="150302001"]`)))
 	pick(t, ctx, "#f-street", "150302001")
