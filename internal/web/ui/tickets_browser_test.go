@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -130,6 +131,9 @@ func TestBrowserCallDesk(t *testing.T) {
 	do(t, ctx, "the grids follow", chromedp.WaitReady(chromedp.CSS(`#f-grid option[value="150302001001002"]`)))
 	pick(t, ctx, "#f-grid", "150302001001002")
 	do(t, ctx, "the grid is chosen", chromedp.WaitReady(chromedp.CSS(`#f-grid option[value="150302001001002"][selected]`)))
+	do(t, ctx, "the triage panel follows the place chosen",
+		chromedp.Poll[chromedp.Void](`((document.getElementById("triage-human") || {}).textContent || "").includes("派单目录无对应规则")`,
+			chromedp.WithPollingTimeout(10*time.Second)))
 	screenshot(t, ctx, "tk-intake")
 	do(t, ctx, "send it with Ctrl+Enter from the description",
 		chromedp.Focus(chromedp.ID("f-description")),
