@@ -57,7 +57,7 @@ var (
 	templateField = regexp.MustCompile(`\((?:field|choose)\s+\S+\s+"([a-z_]+)"`)
 	goFieldError  = regexp.MustCompile(`FieldError\("([a-z_]+)"`)
 	// goKey matches the string literals in Go code that are catalogue keys (page file names aside).
-	goKey = regexp.MustCompile(`^(?:app|list|nav|login|field|form|err|home|org|users|msg|action|password|units|error|cat|tk|pt|rp|kb)\.[a-z0-9_.]+$`)
+	goKey = regexp.MustCompile(`^(?:app|list|nav|login|field|form|err|home|org|users|msg|action|password|units|error|cat|tk|pt|rp|kb|triage)\.[a-z0-9_.]+$`)
 )
 
 // usedKeys collects every catalogue key the package refers to: in templates, in Go string literals,

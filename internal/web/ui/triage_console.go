@@ -19,12 +19,23 @@ func init() {
 	}})
 }
 
+// Names of what triage reports, for people.
+var (
+	policeKeys = map[triage.PoliceKind]string{triage.PoliceCrime: "triage.police.crime", triage.PoliceOrder: "triage.police.public_order",
+		triage.PoliceTraffic: "triage.police.traffic", triage.PoliceDanger: "triage.police.danger"}
+	humanKeys = map[string]string{triage.HumanCategory: "triage.human.category_unsure", triage.HumanPlace: "triage.human.place_unknown",
+		triage.HumanNoRule: "triage.human.no_rule", triage.HumanManualRule: "triage.human.rule_manual", triage.HumanPolice: "triage.human.police",
+		triage.HumanReferral: "triage.human.referral", triage.HumanDuplicate: "triage.human.duplicate"}
+	reasonKeys = map[string]string{"category": "triage.reason.category", "region": "triage.reason.region", "type": "triage.reason.type",
+		"keyword": "triage.reason.keyword", "default": "triage.reason.default"}
+)
+
 type triageConsoleData struct {
 	frame
 	Typed      bool
 	Categories []triageCategory
 	Unit, Rule string
-	Reasons    []string
+	Reasons    []string // keys of the conditions that chose the rule
 	Police     string   // the kind's key, "" when none
 	Terms      []string // the words that betray a police matter
 	Urgent     bool
@@ -74,15 +85,15 @@ func (u *UI) triageSuggestions(w http.ResponseWriter, r *http.Request, a access.
 	if rt := res.Route; rt != nil {
 		d.Unit, d.Rule = n.unit(rt.LeadUnitID), rt.RuleName
 		for _, why := range rt.Reasons {
-			d.Reasons = append(d.Reasons, why.Kind)
+			d.Reasons = append(d.Reasons, reasonKeys[why.Kind])
 		}
 	}
 	if res.Police.Found() {
-		d.Police, d.Terms, d.Urgent = "triage.police."+string(res.Police.Kind), res.Police.Terms, res.Police.Urgent
+		d.Police, d.Terms, d.Urgent = policeKeys[res.Police.Kind], res.Police.Terms, res.Police.Urgent
 	}
 	d.Referral, d.Duplicates = res.Referral, res.Duplicates
 	for _, h := range res.Human {
-		d.Human = append(d.Human, "triage.human."+h)
+		d.Human = append(d.Human, humanKeys[h])
 	}
 	u.fragment(w, r, http.StatusOK, "triage-suggest", d)
 }
