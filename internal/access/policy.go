@@ -22,6 +22,7 @@ const (
 	ActionViewKB           Action = "kb.view"       // read the published knowledge base (reference data, like the org tree)
 	ActionEditKB           Action = "kb.edit"       // write knowledge-base articles and ask for their review
 	ActionReviewKB         Action = "kb.review"     // publish, send back and retire knowledge-base articles
+	ActionViewDispatch     Action = "dispatch.view" // read the dispatch catalogue (派单目录) the orders are routed by
 )
 
 // Target is where the record an action touches sits. The zero Target stands for city-wide things
@@ -65,8 +66,9 @@ var grants = map[Action][]grant{
 	ActionViewMeasures: {{RoleAgent, reachScope}, {RoleDispatcher, reachScope}, {RoleSupervisor, reachScope},
 		{RoleLeader, reachScope}, {RoleHandler, reachUnit}, {RoleUnitLead, reachUnit},
 		{RoleStreetStaff, reachPlace}, {RoleCommunityStaff, reachPlace}},
-	ActionEditKB:   {{RoleAgent, reachScope}, {RoleSupervisor, reachScope}, {RoleAdmin, reachScope}},
-	ActionReviewKB: {{RoleSupervisor, reachScope}},
+	ActionEditKB:       {{RoleAgent, reachScope}, {RoleSupervisor, reachScope}, {RoleAdmin, reachScope}},
+	ActionReviewKB:     {{RoleSupervisor, reachScope}},
+	ActionViewDispatch: {{RoleDispatcher, reachScope}, {RoleSupervisor, reachScope}, {RoleAdmin, reachScope}},
 }
 
 // cityScopeLen is the length of a whole city's scope code (org.ScopePrefix keeps a city code's first
@@ -103,6 +105,8 @@ const cityScopeLen = 4
 //	ActionEditKB            agent, supervisor, admin                scope
 //	                        (agents propose; every version is reviewed)
 //	ActionReviewKB          supervisor                              scope
+//	ActionViewDispatch      dispatcher, supervisor, admin           scope
+//	                        (editing the catalogue is ActionManageOrg)
 //
 // Reaches: "place" covers targets whose PlaceCode starts with the actor's ScopeCode; "own unit"
 // covers targets whose UnitID is the actor's UnitID; "scope" covers either. A target without a place

@@ -12,7 +12,7 @@ import (
 var matrixActions = []access.Action{
 	access.ActionViewOrg, access.ActionManageOrg, access.ActionViewUser, access.ActionManageUser,
 	access.ActionManageAPIKeys, access.ActionViewAudit, access.ActionViewPersonalData, access.ActionViewTicket,
-	access.ActionViewMeasures, access.ActionViewKB, access.ActionEditKB, access.ActionReviewKB,
+	access.ActionViewMeasures, access.ActionViewKB, access.ActionEditKB, access.ActionReviewKB, access.ActionViewDispatch,
 }
 
 // TestAllowMatrix checks every role against every action, once for a record inside the actor's
@@ -24,20 +24,21 @@ func TestAllowMatrix(t *testing.T) {
 		in, out string
 	}{
 		// Columns, in both strings: view org, manage org, view user, manage user, manage API keys,
-		// view audit, view personal data, view ticket, view measures, view KB, edit KB, review KB.
+		// view audit, view personal data, view ticket, view measures, view KB, edit KB, review KB,
+		// view dispatch rules.
 		// First string: record in scope; second: out of scope.
-		{access.RoleAgent, "Y n n n n n Y Y Y Y Y n", "Y n n n n n n n n Y n n"},
-		{access.RoleDispatcher, "Y n n n n n Y Y Y Y n n", "Y n n n n n n n n Y n n"},
-		{access.RoleHandler, "Y n n n n n n Y Y Y n n", "Y n n n n n n n n Y n n"},
-		{access.RoleUnitLead, "Y n Y n n n n Y Y Y n n", "Y n n n n n n n n Y n n"},
-		{access.RoleStreetStaff, "Y n Y n n n n Y Y Y n n", "Y n n n n n n n n Y n n"},
-		{access.RoleCommunityStaff, "Y n Y n n n n Y Y Y n n", "Y n n n n n n n n Y n n"},
-		{access.RoleGridWorker, "Y n n n n n n Y n Y n n", "Y n n n n n n n n Y n n"},
-		{access.RoleMediator, "Y n n n n n n Y n Y n n", "Y n n n n n n n n Y n n"},
-		{access.RoleSupervisor, "Y n Y n n Y Y Y Y Y Y Y", "Y n n n n n n n n Y n n"},
-		{access.RoleLeader, "Y n Y n n Y n Y Y Y n n", "Y n n n n n n n n Y n n"},
-		{access.RoleAdmin, "Y Y Y Y Y n Y n n Y Y n", "Y n n n n n n n n Y n n"},
-		{access.RoleMachine, "Y n n n n n n Y n Y n n", "Y n n n n n n n n Y n n"},
+		{access.RoleAgent, "Y n n n n n Y Y Y Y Y n n", "Y n n n n n n n n Y n n n"},
+		{access.RoleDispatcher, "Y n n n n n Y Y Y Y n n Y", "Y n n n n n n n n Y n n n"},
+		{access.RoleHandler, "Y n n n n n n Y Y Y n n n", "Y n n n n n n n n Y n n n"},
+		{access.RoleUnitLead, "Y n Y n n n n Y Y Y n n n", "Y n n n n n n n n Y n n n"},
+		{access.RoleStreetStaff, "Y n Y n n n n Y Y Y n n n", "Y n n n n n n n n Y n n n"},
+		{access.RoleCommunityStaff, "Y n Y n n n n Y Y Y n n n", "Y n n n n n n n n Y n n n"},
+		{access.RoleGridWorker, "Y n n n n n n Y n Y n n n", "Y n n n n n n n n Y n n n"},
+		{access.RoleMediator, "Y n n n n n n Y n Y n n n", "Y n n n n n n n n Y n n n"},
+		{access.RoleSupervisor, "Y n Y n n Y Y Y Y Y Y Y Y", "Y n n n n n n n n Y n n n"},
+		{access.RoleLeader, "Y n Y n n Y n Y Y Y n n n", "Y n n n n n n n n Y n n n"},
+		{access.RoleAdmin, "Y Y Y Y Y n Y n n Y Y n Y", "Y n n n n n n n n Y n n n"},
+		{access.RoleMachine, "Y n n n n n n Y n Y n n n", "Y n n n n n n n n Y n n n"},
 	}
 	rows := map[access.Role]bool{}
 	for _, row := range want {

@@ -193,22 +193,17 @@ func (r Rule) matches(o Order) (reasons []Reason, specificity int, ok bool) {
 		return nil, 0, false
 	}
 	if len(r.Categories) > 0 {
-		depth := 0
+		matched := "" // the deepest of the rule's categories on the order's path
 		for _, c := range r.Categories {
-			if slices.Contains(o.CategoryPath, c) {
-				depth = max(depth, len(c))
+			if len(c) > len(matched) && slices.Contains(o.CategoryPath, c) {
+				matched = c
 			}
 		}
-		if depth == 0 {
+		if matched == "" {
 			return nil, 0, false
 		}
-		for _, c := range r.Categories {
-			if len(c) == depth && slices.Contains(o.CategoryPath, c) {
-				reasons = append(reasons, Reason{"category", c})
-				break
-			}
-		}
-		specificity += depth * 10
+		reasons = append(reasons, Reason{"category", matched})
+		specificity += len(matched) * 10
 	}
 	if r.RegionPrefix != "" {
 		if !strings.HasPrefix(o.PlaceCode, r.RegionPrefix) {

@@ -56,9 +56,6 @@ func (s *Store) DuplicateCandidates(ctx context.Context, q triage.CandidateQuery
 		}
 	}
 	codes := q.Categories
-	if len(codes) == 0 && q.CategoryGroup != "" {
-		codes = []string{q.CategoryGroup}
-	}
 	if q.StreetCode != "" && len(codes) > 0 {
 		// The recent orders of each category of the group (tickets_category), then the street.
 		args := []any{q.StreetCode, q.StreetCode + "999999", at - triage.NearbyWindow.Milliseconds(), at, limit}

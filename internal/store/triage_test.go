@@ -88,6 +88,11 @@ func TestTriageStore(t *testing.T) {
 			t.Errorf("candidates %v, want same-caller then same-street", titles)
 		}
 
+		onlyCaller, err := st.DuplicateCandidates(ctx, triage.CandidateQuery{CallerPhone: "13800000001", StreetCode: "150302001", CategoryGroup: "0203", At: at})
+		if err != nil || len(onlyCaller) != 1 || onlyCaller[0].Title != "same-caller" {
+			t.Errorf("without the group's categories only the caller's orders are candidates: %+v (%v)", onlyCaller, err)
+		}
+
 		rec := store.TriageRecord{TicketID: made["same-street"].ID, Result: `{"auto":true}`, Auto: true, RuleID: "r1", At: at}
 		if err := st.SaveTriage(ctx, rec); err != nil {
 			t.Fatal(err)

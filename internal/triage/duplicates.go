@@ -218,7 +218,8 @@ type CandidateQuery struct {
 	StreetCode    string // the 9-digit street or town code of the order's place; "" for none
 	CategoryGroup string // the order's category code cut to its first two levels
 	// Categories are the codes of the group (it and every category under it), so that the store can
-	// seek each one's recent orders instead of scanning the street's whole history.
+	// seek each one's recent orders instead of scanning the street's whole history. Without them no
+	// order of the street is a candidate.
 	Categories []string
 	At         time.Time
 	Limit      int

@@ -137,18 +137,21 @@ func Triage(ctx context.Context, d Deps, in Input) (Result, error) {
 			r.PlaceCode = match.Place
 		}
 	}
-	if err := route(ctx, d, in, &r, text); err != nil {
-		return r, err
+	var tree *category.Tree
+	if d.Categories != nil && r.Category != "" {
+		var err error
+		if tree, err = d.Categories(ctx); err != nil {
+			return r, err
+		}
+		if err := route(ctx, d, tree, in, &r, text); err != nil {
+			return r, err
+		}
 	}
 	if d.Candidates != nil && r.Category != "" {
 		me := Report{ID: in.TicketID, Category: r.Category, Title: in.Title, Description: in.Description, Address: in.Address,
 			Lng: in.Lng, Lat: in.Lat, PlaceCode: r.PlaceCode, CallerPhone: in.CallerPhone, At: in.At}
 		q := CandidatesFor(me, 0)
-		if d.Categories != nil && q.CategoryGroup != "" {
-			tree, err := d.Categories(ctx)
-			if err != nil {
-				return r, err
-			}
+		if tree != nil && q.CategoryGroup != "" {
 			q.Categories = tree.Subtree(q.CategoryGroup)
 		}
 		candidates, err := d.Candidates(ctx, q)
@@ -163,13 +166,9 @@ func Triage(ctx context.Context, d Deps, in Input) (Result, error) {
 }
 
 // route picks the unit from the dispatch catalogue.
-func route(ctx context.Context, d Deps, in Input, r *Result, text string) error {
-	if r.Category == "" || d.Rules == nil || d.Categories == nil {
+func route(ctx context.Context, d Deps, tree *category.Tree, in Input, r *Result, text string) error {
+	if d.Rules == nil {
 		return nil
-	}
-	tree, err := d.Categories(ctx)
-	if err != nil {
-		return err
 	}
 	rules, err := d.Rules(ctx)
 	if err != nil {

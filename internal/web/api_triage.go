@@ -127,8 +127,8 @@ func (j dispatchRuleJSON) rule() routing.Rule {
 
 // apiDispatchRules lists the dispatch catalogue to those who dispatch and those who manage it.
 func (s *Server) apiDispatchRules(w http.ResponseWriter, r *http.Request, a access.Actor) {
-	if !a.Has(access.RoleDispatcher) && !a.Has(access.RoleSupervisor) && access.Allow(a, access.ActionManageOrg, access.Target{}) != nil {
-		storeError(w, r, access.ErrForbidden)
+	if err := access.Allow(a, access.ActionViewDispatch, access.Target{}); err != nil {
+		storeError(w, r, err)
 		return
 	}
 	rules, err := s.st.DispatchRules(r.Context())
@@ -181,8 +181,8 @@ func (s *Server) apiUpdateDispatchRule(w http.ResponseWriter, r *http.Request, a
 }
 
 func (s *Server) readDispatchRule(w http.ResponseWriter, r *http.Request, a access.Actor, req *dispatchRuleJSON) bool {
-	if err := access.Allow(a, access.ActionManageOrg, access.Target{}); err != nil || len(a.ScopeCode) != 4 {
-		storeError(w, r, access.ErrForbidden)
+	if err := access.Allow(a, access.ActionManageOrg, access.Target{}); err != nil {
+		storeError(w, r, err)
 		return false
 	}
 	_, ok := readJSON(w, r, req)
